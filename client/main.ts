@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { CliError } from './errors';
+import { EXIT } from './exit-codes';
+import { processOutput, type Output } from './output';
+import type { CliContext, CommandRegistrar } from './cli/context';
+import { registrars } from './cli/registrars';
+
+/** Runs the CLI in-process and resolves to the exit code (tests call this directly). */
+export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const ctx: CliContext = {
+    output,
+    async execute(fn) {
+      try {
+        const code = await fn();
+        exitCode = code ?? EXIT.ok;
+      } catch (err) {
+        exitCode = reportError(err, output);
+      }
+    },
+  };
+  const program = new Command('maestro')
+    .description('Durable multi-wave deployments and migrations across a cluster, on Temporal')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
+  for (const register of registrars as CommandRegistrar[]) register(program, ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; any other parse error is invalid input.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    }
+    return reportError(err, output);
+  }
+  return exitCode;
+}
+
+function reportError(err: unknown, output: Output): number {
+  if (err instanceof CliError) {
+    output.err(`error: ${err.message}`);
+    if (err.hint) output.err(`hint: ${err.hint}`);
+    return err.exitCode;
+  }
+  output.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return EXIT.runFailed;
+}

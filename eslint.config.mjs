@@ -1,0 +1,47 @@
+import tseslint from 'typescript-eslint';
+import importPlugin from 'eslint-plugin-import';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.maestro/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { import: importPlugin },
+    settings: { 'import/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import/no-cycle': 'error',
+    },
+  },
+  {
+    // Deterministic code: bundled into workflows, so no Node built-ins and no activity values.
+    files: ['workflows/**/*.ts', 'plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow and plan code must stay deterministic: no Node built-ins.' })),
+          patterns: [{ group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'plan/ is pure: no I/O.' })),
+          patterns: [{ group: ['@temporalio/*', '**/activities', '**/workers', '**/client'], message: 'plan/ depends on nothing with I/O.' }],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // Tests that start servers are slow to boot; each file cleans up its own.
+  testTimeout: 60_000,
+  // 2 cores: two files at a time keeps servers from starving each other.
+  maxWorkers: 2,
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+};

@@ -1,0 +1,30 @@
+import { DefaultLogger, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+const SDK_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let installed = false;
+
+/**
+ * Routes the Temporal SDK's and Core's logs into `logger`. Must run once per process, before
+ * anything creates a Runtime (a Worker, a NativeConnection, a test environment).
+ */
+export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO'): void {
+  if (installed) return;
+  installed = true;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
+      // pino serializes errors found under `err`.
+      const record = error === undefined ? rest : { ...rest, err: error };
+      logger[SDK_TO_PINO[entry.level]]({ sdk: true, ...record }, entry.message);
+    }),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+}
