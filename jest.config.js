@@ -9,5 +9,5 @@ module.exports = {
   testTimeout: 60_000,
   // 2 cores: two files at a time keeps servers from starving each other.
   maxWorkers: 2,
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };

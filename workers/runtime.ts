@@ -9,6 +9,8 @@ const SDK_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error
   ERROR: 'error',
 };
 
+const EXPECTED_TOPOLOGY_NOTICES = ['No workflows registered', 'No activities registered'];
+
 let installed = false;
 
 /**
@@ -23,7 +25,9 @@ export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO'): 
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
       // pino serializes errors found under `err`.
       const record = error === undefined ? rest : { ...rest, err: error };
-      logger[SDK_TO_PINO[entry.level]]({ sdk: true, ...record }, entry.message);
+      // Node workers register no workflows and the orchestrator no activities, by design.
+      const level = EXPECTED_TOPOLOGY_NOTICES.some((m) => entry.message.startsWith(m)) ? 'debug' : SDK_TO_PINO[entry.level];
+      logger[level]({ sdk: true, ...record }, entry.message);
     }),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });

@@ -1,0 +1,28 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createIdentifyActivities } from '../activities/identify-node';
+import { nodeTaskQueue } from '../plan/task-queues';
+import { workerTuning } from './worker-options';
+
+export interface NodeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** The node this worker runs steps for; it polls that node's task queue. */
+  node: string;
+  logger: Logger;
+  /** Where `fromEnv` secrets are read. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A worker that runs the steps routed to one node. */
+export async function createNodeWorker(options: NodeWorkerOptions): Promise<Worker> {
+  const tuning = workerTuning();
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: nodeTaskQueue(options.node),
+    identity: `maestro-node-${options.node}@${process.pid}`,
+    activities: { ...createIdentifyActivities(options.node) },
+    maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
+  });
+}

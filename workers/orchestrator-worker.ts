@@ -1,0 +1,31 @@
+import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
+import { workerTuning } from './worker-options';
+
+export interface OrchestratorWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** A prebuilt workflow bundle (tests and benchmarks build it once); default: bundle at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Task queue to poll. Default the orchestrator queue. */
+  taskQueue?: string;
+}
+
+/** The worker that runs the deployment and service workflows. */
+export async function createOrchestratorWorker(options: OrchestratorWorkerOptions): Promise<Worker> {
+  const tuning = workerTuning();
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
+    identity: `maestro-orchestrator@${process.pid}`,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+  });
+}
+
+/** The workflows entry point, next to this file's compiled or source twin. */
+export function workflowsPath(): string {
+  return require.resolve('../workflows');
+}

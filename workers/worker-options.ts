@@ -1,0 +1,18 @@
+/** Tuning knobs of the workers; every field has an environment variable so operators can tune without code. */
+export interface WorkerTuning {
+  /** Concurrent activities per node worker. Default `MAESTRO_NODE_SLOTS` or 8. */
+  nodeActivitySlots: number;
+  /** Concurrent workflow tasks on the orchestrator. Default `MAESTRO_WORKFLOW_SLOTS` or 40. */
+  workflowTaskSlots: number;
+  /** Workflow runs kept in the orchestrator's cache. Default `MAESTRO_WORKFLOW_CACHE` or 500. */
+  maxCachedWorkflows: number;
+}
+
+export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const num = (value: string | undefined, fallback: number) => (value && Number(value) > 0 ? Number(value) : fallback);
+  return {
+    nodeActivitySlots: num(env.MAESTRO_NODE_SLOTS, 8),
+    workflowTaskSlots: num(env.MAESTRO_WORKFLOW_SLOTS, 40),
+    maxCachedWorkflows: num(env.MAESTRO_WORKFLOW_CACHE, 500),
+  };
+}
