@@ -1,0 +1,136 @@
+/** A schema-valid, semantically checked plan → the NormalizedPlan workflows receive. */
+import { PLAN_DEFAULTS, mergeNodes } from './defaults';
+import { resolvePath } from './posix-path';
+import type { NodesInput, PlanInput, ServiceInput, StepInput } from './schema';
+import type { CheckSpec, CommandSpec, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, ServiceSpec, StepSpec } from './types';
+import { PLAN_API_VERSION } from './types';
+
+export interface NormalizeContext {
+  /** Absolute path of the plan file, or '<inline>'. */
+  source: string;
+  /** Absolute folder a relative `workdir` is resolved against. */
+  baseDir: string;
+  /** Nodes from a cluster file, if any. */
+  clusterNodes?: readonly NodeSpec[];
+}
+
+interface StepDefaults {
+  workdir: string;
+  timeoutMs: number;
+  retry: RetrySpec;
+}
+
+export function normalizePlan(input: PlanInput, context: NormalizeContext): NormalizedPlan {
+  const workdir = resolvePath(context.baseDir, input.workdir ?? PLAN_DEFAULTS.workdir);
+  const defaults: StepDefaults = {
+    workdir,
+    timeoutMs: input.defaults?.timeout ?? PLAN_DEFAULTS.step.timeoutMs,
+    retry: mergeRetry({ ...PLAN_DEFAULTS.retry }, input.defaults?.retry),
+  };
+  const strategy = input.strategy ?? {};
+  const approvals = input.approvals ?? {};
+  return {
+    apiVersion: PLAN_API_VERSION,
+    name: input.name,
+    source: context.source,
+    workdir,
+    nodes: mergeNodes(context.clusterNodes, input.nodes ? toNodeSpecs(input.nodes) : undefined),
+    strategy: {
+      mode: strategy.mode ?? PLAN_DEFAULTS.strategy.mode,
+      maxParallel: strategy.maxParallel ?? PLAN_DEFAULTS.strategy.maxParallel,
+      onFailure: strategy.onFailure ?? PLAN_DEFAULTS.strategy.onFailure,
+      nodeTimeoutMs: strategy.nodeTimeout ?? PLAN_DEFAULTS.strategy.nodeTimeoutMs,
+    },
+    approvals: {
+      approvers: [...(approvals.approvers ?? [])],
+      allowSelfApproval: approvals.allowSelfApproval ?? PLAN_DEFAULTS.approvals.allowSelfApproval,
+      gates: (approvals.gates ?? []).map((g) => ({ beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
+    },
+    services: Object.entries(input.services).map(([name, service]) => normalizeService(name, service, defaults)),
+  };
+}
+
+/** Nodes of a validated `nodes:` map. */
+export function toNodeSpecs(nodes: NodesInput): NodeSpec[] {
+  return Object.entries(nodes).map(([name, n]) => ({ name, os: n.os, arch: n.arch, roles: [...(n.roles ?? [])] }));
+}
+
+function normalizeService(name: string, input: ServiceInput, defaults: StepDefaults): ServiceSpec {
+  const service: ServiceSpec = {
+    name,
+    dependsOn: [...new Set(input.dependsOn ?? [])],
+    steps: (input.steps ?? []).map((step) => normalizeStep(step, defaults)),
+  };
+  if (input.node !== undefined) service.node = input.node;
+  if (input.requires !== undefined) {
+    service.requires = { ...input.requires };
+    if (input.requires.roles) service.requires.roles = [...input.requires.roles];
+  }
+  if (input.approval !== undefined) service.approval = { service: name, ...normalizeGate(input.approval) };
+  return service;
+}
+
+function normalizeGate(input: { timeout?: number; onTimeout?: GateSpec['onTimeout']; minApprovals?: number }): GateSpec {
+  return {
+    timeoutMs: input.timeout ?? PLAN_DEFAULTS.gate.timeoutMs,
+    onTimeout: input.onTimeout ?? PLAN_DEFAULTS.gate.onTimeout,
+    minApprovals: input.minApprovals ?? PLAN_DEFAULTS.gate.minApprovals,
+  };
+}
+
+function normalizeStep(input: StepInput, defaults: StepDefaults): StepSpec {
+  const step: StepSpec = {
+    name: input.name,
+    kind: input.run !== undefined ? 'run' : input.check !== undefined ? 'check' : 'wait',
+    timeoutMs: input.timeout ?? defaults.timeoutMs,
+    retry: mergeRetry(defaults.retry, input.retry),
+    env: normalizeEnv(input.env),
+    cwd: input.cwd === undefined ? defaults.workdir : resolvePath(defaults.workdir, input.cwd),
+    estimateMs: 0,
+  };
+  if (input.run !== undefined) step.run = toCommand(input.run);
+  if (input.undo !== undefined) step.undo = toCommand(input.undo);
+  if (input.check !== undefined) {
+    step.check = normalizeCheck(input.check, input.timeout);
+    // A check is bounded by its own timeout, so that is the step's too.
+    step.timeoutMs = step.check.timeoutMs;
+  }
+  if (input.wait !== undefined) step.waitMs = input.wait;
+  step.estimateMs = input.estimate ?? step.waitMs ?? step.timeoutMs;
+  return step;
+}
+
+function normalizeCheck(input: NonNullable<StepInput['check']>, stepTimeout: number | undefined): CheckSpec {
+  const d = PLAN_DEFAULTS.check;
+  const check: CheckSpec = {
+    status: input.status ?? d.status,
+    successes: input.successes ?? d.successes,
+    failures: input.failures ?? d.failures,
+    intervalMs: input.interval ?? d.intervalMs,
+    timeoutMs: input.timeout ?? stepTimeout ?? d.timeoutMs,
+  };
+  if (input.http !== undefined) check.http = input.http;
+  if (input.tcp !== undefined) check.tcp = input.tcp;
+  if (input.bodyIncludes !== undefined) check.bodyIncludes = input.bodyIncludes;
+  return check;
+}
+
+function mergeRetry(base: RetrySpec, input: NonNullable<StepInput['retry']> | undefined): RetrySpec {
+  return {
+    maxAttempts: input?.maxAttempts ?? base.maxAttempts,
+    initialIntervalMs: input?.initialInterval ?? base.initialIntervalMs,
+    backoff: input?.backoff ?? base.backoff,
+  };
+}
+
+function toCommand(input: string | string[]): CommandSpec {
+  return typeof input === 'string' ? { shell: input } : { argv: [...input] };
+}
+
+function normalizeEnv(input: StepInput['env']): Record<string, EnvValue> {
+  const env: Record<string, EnvValue> = {};
+  for (const [key, value] of Object.entries(input ?? {})) {
+    env[key] = typeof value === 'object' ? { fromEnv: value.fromEnv } : String(value);
+  }
+  return env;
+}

@@ -1,0 +1,85 @@
+/** Plan and cluster text → a normalized plan, or every mistake found, each with file:line:col. */
+import { ISSUE_CODES, sortIssues, type PlanIssue, type PlanResult, type UnlocatedIssue } from './issues';
+import { mergeNodes } from './defaults';
+import { normalizePlan, toNodeSpecs } from './normalize';
+import { asMap, rawNodes, type RawMap } from './raw';
+import { clusterSchema, planSchema } from './schema';
+import { checkGates, checkPlacement } from './semantic-plan';
+import { checkServices } from './semantic-services';
+import { locate, readYaml, type YamlSource } from './yaml-source';
+import { fromZodIssues } from './zod-issues';
+import type { NodeSpec, NormalizedPlan } from './types';
+
+/** The nodes every plan may run on, from a cluster file. */
+export interface ClusterSpec {
+  nodes: NodeSpec[];
+}
+
+export interface ParsePlanOptions {
+  /** The file name shown in issues, as the operator typed it. Default `<inline>`. */
+  file?: string;
+  /** Absolute folder a relative `workdir` resolves against: the plan file's folder. */
+  baseDir: string;
+  /** Recorded as `plan.source`. Default: `file`. */
+  source?: string;
+  /** Nodes from a cluster file; plan `nodes:` override and extend them. Default: none (the built-in three-node cluster unless the plan names nodes). */
+  cluster?: ClusterSpec;
+}
+
+export interface ParseClusterOptions {
+  /** The file name shown in issues. Default `<inline>`. */
+  file?: string;
+}
+
+/** Top-level keys starting with `x-` are ignored, so a plan can hold YAML anchors to reuse. */
+const EXTENSION_KEY = /^x-/;
+
+export function parsePlanText(text: string, options: ParsePlanOptions): PlanResult<NormalizedPlan> {
+  const file = options.file ?? '<inline>';
+  const read = readDocument(text, file, 'plan');
+  if (!read.raw) return { ok: false, errors: read.issues };
+  const raw = read.raw;
+  const parsed = planSchema.safeParse(raw);
+  const unlocated: UnlocatedIssue[] = parsed.success ? [] : fromZodIssues(parsed.error.issues, raw, planSchema);
+  const services = asMap(raw.services) ?? {};
+  const nodes = mergeNodes(options.cluster?.nodes, rawNodes(raw.nodes));
+  unlocated.push(...checkServices(services), ...checkPlacement(services, nodes), ...checkGates(raw, services));
+  const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
+  if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
+  const context = { source: options.source ?? file, baseDir: options.baseDir, ...(options.cluster ? { clusterNodes: options.cluster.nodes } : {}) };
+  return { ok: true, plan: normalizePlan(parsed.data, context) };
+}
+
+export function parseClusterText(text: string, options: ParseClusterOptions = {}): PlanResult<ClusterSpec> {
+  const file = options.file ?? '<inline>';
+  const read = readDocument(text, file, 'cluster file');
+  if (!read.raw) return { ok: false, errors: read.issues };
+  const parsed = clusterSchema.safeParse(read.raw);
+  const unlocated = parsed.success ? [] : fromZodIssues(parsed.error.issues, read.raw, clusterSchema);
+  if (parsed.success && Object.keys(parsed.data.nodes).length === 0) {
+    unlocated.push({ path: ['nodes'], message: 'the cluster has no nodes', hint: 'add nodes, or remove the cluster file to use the default nodes', code: ISSUE_CODES.invalidValue });
+  }
+  const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
+  if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
+  return { ok: true, plan: { nodes: toNodeSpecs(parsed.data.nodes) } };
+}
+
+interface ReadDocument {
+  source: YamlSource;
+  issues: PlanIssue[];
+  /** The document as plain data, when it is a map that can be checked further. */
+  raw?: RawMap;
+}
+
+function readDocument(text: string, file: string, what: string): ReadDocument {
+  const { source, issues, fatal } = readYaml(text, file);
+  if (fatal) return { source, issues };
+  const data = source.doc.toJS({ maxAliasCount: 1_000 }) as unknown;
+  const map = asMap(data);
+  if (!map) {
+    const issue = locate(source, { path: [], message: `the ${what} is ${data == null ? 'empty' : 'not a YAML map'}`, hint: 'see docs/plan-format.md', code: ISSUE_CODES.invalidValue });
+    return { source, issues: [...issues, issue] };
+  }
+  const raw = Object.fromEntries(Object.entries(map).filter(([key]) => !EXTENSION_KEY.test(key)));
+  return { source, issues, raw };
+}

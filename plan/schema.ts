@@ -1,0 +1,139 @@
+/**
+ * zod schemas of the plan file (v1) and the cluster file, as written by people.
+ * Objects are strict (unknown keys are errors), durations become milliseconds; defaults
+ * are applied later by `normalizePlan`, and cross-field rules live in `semantic-*.ts`,
+ * so that one pass reports every mistake.
+ */
+import { z } from 'zod';
+import { parseDuration } from './durations';
+import { ISSUE_CODES } from './issues';
+import { ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
+
+/** Names of services and nodes: they become parts of workflow ids and task-queue names. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const name = z.string().regex(NAME_PATTERN, { error: 'names use letters, digits, ".", "_" and "-", starting with a letter or digit' });
+const envName = z.string().regex(ENV_NAME_PATTERN, { error: 'environment variable names use letters, digits and "_", not starting with a digit' });
+
+const duration = z
+  .union([z.string(), z.number()], { error: 'expected a duration like 30s, 5m or 1h30m' })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms !== undefined && ms > 0) return ms;
+    const hint =
+      typeof value === 'number'
+        ? `add a unit: "${value}s" or "${value}ms"`
+        : 'write a positive number with a unit (ms, s, m, h, d), largest first: 500ms, 2s, 5m, 24h, 1h30m';
+    ctx.addIssue({ code: 'custom', message: `malformed duration ${JSON.stringify(value)}`, params: { code: ISSUE_CODES.invalidDuration, hint } });
+    return z.NEVER;
+  });
+
+const int = (min: number) => z.number().int().min(min);
+
+/** Argument lists may contain YAML numbers and booleans (`--port, 5432`): they become strings. */
+const argument = z.union([z.string(), z.number(), z.boolean()], { error: 'arguments are strings' }).transform(String);
+
+const command = z.union([z.array(argument).min(1), z.string().min(1)], {
+  error: 'expected a command: a list of arguments ([node, migrate.js]) or a shell string ("docker service update x")',
+});
+
+const envValue = z.union([z.string(), z.number(), z.boolean(), z.strictObject({ fromEnv: envName })], {
+  error: 'expected a string or { fromEnv: NAME }',
+});
+
+const retry = z.strictObject({
+  maxAttempts: int(1).optional(),
+  initialInterval: duration.optional(),
+  backoff: z.number().min(1).optional(),
+});
+
+const check = z.strictObject({
+  http: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }).optional(),
+  status: int(100).max(599).optional(),
+  bodyIncludes: z.string().optional(),
+  successes: int(1).optional(),
+  failures: int(1).optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+});
+
+const step = z.strictObject({
+  name: z.string().min(1),
+  run: command.optional(),
+  undo: command.optional(),
+  check: check.optional(),
+  wait: duration.optional(),
+  timeout: duration.optional(),
+  retry: retry.optional(),
+  env: z.record(envName, envValue).optional(),
+  cwd: z.string().min(1).optional(),
+  estimate: duration.optional(),
+});
+
+const requirements = z.strictObject({
+  os: z.string().optional(),
+  arch: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+});
+
+const approval = z.strictObject({
+  timeout: duration.optional(),
+  onTimeout: z.enum(ON_TIMEOUT).optional(),
+  minApprovals: int(1).optional(),
+});
+
+const gate = approval.extend({ beforeWave: int(1) });
+
+const service = z.strictObject({
+  dependsOn: z.array(z.string()).optional(),
+  node: z.string().optional(),
+  requires: requirements.optional(),
+  // Optional here so a missing or empty list gets one clear "has no steps" issue (semantic check).
+  steps: z.array(step).nullish(),
+  approval: approval.optional(),
+});
+
+const node = z.strictObject({
+  os: z.string().min(1),
+  arch: z.string().min(1),
+  roles: z.array(z.string()).optional(),
+});
+
+export const nodesSchema = z.record(name, node);
+
+export const planSchema = z.strictObject({
+  apiVersion: z.literal(PLAN_API_VERSION),
+  name,
+  workdir: z.string().min(1).optional(),
+  nodes: nodesSchema.optional(),
+  strategy: z
+    .strictObject({
+      mode: z.enum(STRATEGY_MODES).optional(),
+      maxParallel: int(1).optional(),
+      onFailure: z.enum(ON_FAILURE).optional(),
+      nodeTimeout: duration.optional(),
+    })
+    .optional(),
+  defaults: z.strictObject({ timeout: duration.optional(), retry: retry.optional() }).optional(),
+  approvals: z
+    .strictObject({
+      approvers: z.array(z.string().min(1)).optional(),
+      allowSelfApproval: z.boolean().optional(),
+      gates: z.array(gate).optional(),
+    })
+    .optional(),
+  services: z.record(name, service),
+});
+
+export const clusterSchema = z.strictObject({
+  apiVersion: z.literal(PLAN_API_VERSION).optional(),
+  nodes: nodesSchema,
+});
+
+/** A plan as written, durations in milliseconds, nothing defaulted. */
+export type PlanInput = z.output<typeof planSchema>;
+export type StepInput = z.output<typeof step>;
+export type ServiceInput = z.output<typeof service>;
+export type NodesInput = z.output<typeof nodesSchema>;
