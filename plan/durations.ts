@@ -32,7 +32,8 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${Number((ms / 1_000).toFixed(1))}s`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1_000) * 1_000;
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
+  // Hours are the largest unit shown: "36h" reads better than "1d 12h" for timeouts.
+  for (const unit of ['h', 'm', 's'] as const) {
     const amount = Math.floor(rest / UNIT_MS[unit]);
     if (amount > 0) parts.push(`${amount}${unit}`);
     rest -= amount * UNIT_MS[unit];
