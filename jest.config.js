@@ -4,6 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testResultsProcessor: '<rootDir>/test/helpers/write-results.js',
   setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
   // Tests that start servers are slow to boot; each file cleans up its own.
   testTimeout: 60_000,

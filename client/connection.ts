@@ -33,7 +33,7 @@ export function connectionSettings(overrides: Partial<ConnectionSettings> = {}, 
 }
 
 /** TLS and API-key options shared by the client Connection and the workers' NativeConnection. */
-export function connectionOptions(settings: ConnectionSettings): Pick<ConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'> {
+export function connectionOptions(settings: ConnectionSettings): Pick<ConnectionOptions, 'address' | 'tls'> & { apiKey?: string } {
   const hasCerts = Boolean(settings.tlsCert || settings.tlsCa);
   const useTls = settings.tls ?? (hasCerts || Boolean(settings.apiKey));
   return {

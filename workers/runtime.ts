@@ -9,7 +9,7 @@ const SDK_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error
   ERROR: 'error',
 };
 
-const EXPECTED_TOPOLOGY_NOTICES = ['No workflows registered', 'No activities registered'];
+const EXPECTED_TOPOLOGY_NOTICES = ['No workflows registered', 'No activities registered', 'No Nexus services registered'];
 
 let installed = false;
 
@@ -17,10 +17,10 @@ let installed = false;
  * Routes the Temporal SDK's and Core's logs into `logger`. Must run once per process, before
  * anything creates a Runtime (a Worker, a NativeConnection, a test environment).
  */
-export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO'): void {
-  if (installed) return;
+export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO'): Runtime {
+  if (installed) return Runtime.instance();
   installed = true;
-  Runtime.install({
+  return Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
       // pino serializes errors found under `err`.

@@ -1,4 +1,6 @@
 import type { CommandRegistrar } from './context';
+import { registerPlanCommands } from './plan-commands';
+import { registerWorkerCommands } from './worker-commands';
 
 /** Every command group of the CLI, in help order. */
-export const registrars: CommandRegistrar[] = [];
+export const registrars: CommandRegistrar[] = [registerPlanCommands, registerWorkerCommands];

@@ -1,0 +1,16 @@
+# One image for every Maestro worker; the command picks the role:
+#   maestro worker --orchestrator   |   maestro worker --node macpro51
+FROM node:20-bookworm-slim
+WORKDIR /opt/maestro
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY plan plan
+COPY workflows workflows
+COPY activities activities
+COPY workers workers
+COPY client client
+COPY bench bench
+COPY bin bin
+RUN npm ci && npm prune --omit=dev
+ENV NODE_ENV=production LOG_LEVEL=info
+ENTRYPOINT ["node", "bin/maestro.js"]
+CMD ["worker", "--orchestrator"]

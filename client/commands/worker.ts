@@ -1,0 +1,25 @@
+import type { ConnectionSettings } from '../connection';
+import { InvalidInputError } from '../errors';
+
+export interface WorkerCommandOptions {
+  connection: ConnectionSettings;
+  /** Run the steps routed to this node. */
+  node?: string[];
+  /** Run the workflows (deployment and service). */
+  orchestrator?: boolean;
+}
+
+/** `maestro worker`: runs this machine's workers until SIGINT/SIGTERM. */
+export async function workerCommand(options: WorkerCommandOptions): Promise<void> {
+  const nodes = options.node ?? [];
+  if (!options.orchestrator && nodes.length === 0) {
+    throw new InvalidInputError('nothing to run', 'Pass --node NAME (repeatable), --orchestrator, or both.');
+  }
+  // Loaded lazily: the worker's native runtime is not needed by the other commands.
+  const { runWorkers } = await import('../../workers/run-workers');
+  const { createLogger } = await import('../../workers/logger');
+  const { installRuntimeLogger } = await import('../../workers/runtime');
+  const logger = createLogger();
+  installRuntimeLogger(logger);
+  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger });
+}

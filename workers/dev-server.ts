@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { searchAttributeDeclarations } from '../workflows/search-attributes';
+import { maestroHome, resolveTemporalBinary } from './temporal-binaries';
+
+export interface DevServerOptions {
+  /** gRPC port. Default 7233. */
+  port?: number;
+  /** Web UI port. Default gRPC port + 1000. */
+  uiPort?: number;
+  /** SQLite file that keeps runs across restarts. Default `.maestro/data/dev.sqlite`. */
+  dbFile?: string;
+  /** Address the server binds. Default 127.0.0.1. */
+  ip?: string;
+  /** Run without the Web UI. Default false. */
+  headless?: boolean;
+  /** Extra `temporal server start-dev` arguments (e.g. `--dynamic-config-value`). */
+  extraArgs?: string[];
+  logger?: Logger;
+  /** How long to wait for the server to accept connections. Default 60s. */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  /** Stops the server (SIGTERM, then SIGKILL) and resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** The CLI spells search-attribute types in PascalCase. */
+const CLI_TYPE_NAMES: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  KEYWORD_LIST: 'KeywordList',
+  TEXT: 'Text',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+};
+
+export function defaultDbFile(): string {
+  return join(maestroHome(), 'data', 'dev.sqlite');
+}
+
+/** Starts `temporal server start-dev` with the project's search attributes and waits until it serves. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? 7233;
+  const uiPort = options.uiPort ?? port + 1000;
+  const ip = options.ip ?? '127.0.0.1';
+  const dbFile = options.dbFile ?? defaultDbFile();
+  mkdirSync(dirname(dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
+  args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]));
+  for (const { name, type } of searchAttributeDeclarations()) args.push('--search-attribute', `${name}=${CLI_TYPE_NAMES[type]}`);
+  args.push(...(options.extraArgs ?? []));
+
+  const child = spawn(resolveTemporalBinary('cli'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const address = `${ip}:${port}`;
+  await waitUntilServing(address, child, options.startTimeoutMs ?? 60_000, () => output.join(''));
+  options.logger?.info({ address, dbFile }, 'temporal dev server started');
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://${ip}:${uiPort}`,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedEarly = false;
+  child.once('exit', () => (exitedEarly = true));
+  for (;;) {
+    if (exitedEarly) throw new Error(`temporal dev server exited during start:\n${output()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // The frontend answers before the namespace exists; wait for `default` to be usable.
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`temporal dev server did not serve ${address} within ${timeoutMs} ms: ${(err as Error).message}\n${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

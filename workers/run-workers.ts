@@ -1,0 +1,50 @@
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { connectionOptions, type ConnectionSettings } from '../client/connection';
+import { createNodeWorker } from './node-worker';
+import { createOrchestratorWorker } from './orchestrator-worker';
+
+export interface RunWorkersOptions {
+  connection: ConnectionSettings;
+  /** Run the orchestrator worker (workflows). */
+  orchestrator: boolean;
+  /** Run a node worker for each of these nodes. */
+  nodes: string[];
+  logger: Logger;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Called once every worker polls. */
+  onReady?: () => void | Promise<void>;
+}
+
+/**
+ * Runs the requested workers until SIGINT/SIGTERM, then drains them: in-flight activities get
+ * the worker's shutdown grace time, and the process exits only after every worker stopped.
+ */
+export async function runWorkers(options: RunWorkersOptions): Promise<void> {
+  const { logger } = options;
+  const connection = await NativeConnection.connect(connectionOptions(options.connection));
+  const namespace = options.connection.namespace;
+  try {
+    const workers: Worker[] = [];
+    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, workflowBundle: options.workflowBundle }));
+    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }) }));
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down workers');
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const running = Promise.all(workers.map((worker) => worker.run()));
+      logger.info({ address: options.connection.address, namespace, orchestrator: options.orchestrator, nodes: options.nodes }, 'workers polling');
+      await options.onReady?.();
+      await running;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  } finally {
+    await connection.close();
+  }
+}
