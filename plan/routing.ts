@@ -37,8 +37,8 @@ export function routeServices(plan: Pick<NormalizedPlan, 'nodes' | 'services'>):
   return routes;
 }
 
-function requirementKey(requires: Requirements | undefined): string {
-  if (!requires) return '';
+/** Equal for equivalent requirements (`{}` and none; roles in any order), so they share one rotation. */
+function requirementKey(requires: Requirements = {}): string {
   const roles = [...new Set(requires.roles ?? [])].sort();
   return JSON.stringify([requires.os ?? null, requires.arch ?? null, roles]);
 }
