@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { computeWaves, criticalPath, parsePlanText, routeServices, type NormalizedPlan } from '../../plan';
+import { computeWaves, criticalPath, parsePlanText, routeServices, summarizePlan, type NormalizedPlan } from '../../plan';
+import { renderPlanTable } from '../../client/commands/plan';
 
 const EXAMPLES = path.resolve(__dirname, '../../examples');
 
@@ -67,5 +68,18 @@ describe('examples/swarm-rolling-update.yaml', () => {
       expect(update?.undo).toEqual({ shell: expect.stringContaining('docker service rollback') });
       expect(service.steps.some((s) => s.kind === 'check')).toBe(true);
     }
+  });
+});
+
+describe('docs/plan-format.md', () => {
+  const docs = readFileSync(path.resolve(__dirname, '../../docs/plan-format.md'), 'utf8');
+  const blocks = [...docs.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] as string }));
+
+  test('the complete example is valid and `maestro plan` prints what the docs show', () => {
+    const example = blocks.find((b) => b.lang === 'yaml')?.text ?? '';
+    const result = parsePlanText(example, { file: 'plan.yaml', baseDir: '/abs/path' });
+    if (!result.ok) throw new Error(result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`).join('\n'));
+    const shown = blocks.find((b) => b.lang === '' && b.text.startsWith('Plan shop-release'))?.text;
+    expect(renderPlanTable(summarizePlan(result.plan))).toBe(shown);
   });
 });
