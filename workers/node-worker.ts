@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { createActivities } from '../activities';
 import { createIdentifyActivities } from '../activities/identify-node';
 import { nodeTaskQueue } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
@@ -22,7 +23,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.node),
     identity: `maestro-node-${options.node}@${process.pid}`,
-    activities: { ...createIdentifyActivities(options.node) },
+    activities: { ...createActivities({ logger: options.logger, nodeName: options.node, env: options.env }), ...createIdentifyActivities(options.node) },
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
   });
 }

@@ -1,0 +1,39 @@
+import type { CommandRegistrar } from './context';
+import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
+import { runCommand } from '../commands/run';
+import { statusCommand } from '../commands/status';
+
+interface RunFlags extends ConnectionFlags {
+  id?: string;
+  wait?: boolean;
+  autoApprove?: boolean;
+  as?: string;
+  json?: boolean;
+  cluster?: string;
+}
+
+/** `run` and `status`: start a run and look at it. */
+export const registerRunCommands: CommandRegistrar = (program, ctx) => {
+  withConnectionFlags(
+    program
+      .command('run')
+      .description('validate a plan and start a run (the run id is its lock: a second start of an open run is refused)')
+      .argument('<plan>', 'plan file (YAML)')
+      .option('--id <id>', 'run id (default: the plan name)')
+      .option('--wait', 'wait for the outcome: exit 0 on success, 1 if it failed or was rolled back')
+      .option('--auto-approve', 'approve every gate as the operator running this command')
+      .option('--as <name>', 'operator name recorded as the starter (default: the OS user)')
+      .option('--cluster <file>', 'cluster file naming the nodes')
+      .option('--json', 'print JSON'),
+  ).action((file: string, flags: RunFlags) =>
+    ctx.execute(() =>
+      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, autoApprove: flags.autoApprove, as: flags.as, json: flags.json }),
+    ),
+  );
+
+  withConnectionFlags(
+    program.command('status').description("a run's state: waves, services, steps, gates, audit").argument('<id>', 'run id').option('--json', 'print the progress as JSON'),
+  ).action((runId: string, flags: ConnectionFlags & { json?: boolean }) =>
+    ctx.execute(() => statusCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, json: flags.json })),
+  );
+};

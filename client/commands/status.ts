@@ -1,0 +1,23 @@
+import { connectClient, type ConnectionSettings } from '../connection';
+import type { Output } from '../output';
+import { existingRun, fetchProgress } from '../run-handle';
+import { renderStatus } from '../render/status-text';
+
+export interface StatusOptions {
+  output: Output;
+  connection: ConnectionSettings;
+  runId: string;
+  json?: boolean;
+}
+
+/** `maestro status`: the run's state, waves, services, steps, gates and audit trail. */
+export async function statusCommand(options: StatusOptions): Promise<void> {
+  const client = await connectClient(options.connection);
+  try {
+    const handle = await existingRun(client, options.runId);
+    const progress = await fetchProgress(client, handle);
+    options.output.out(options.json ? JSON.stringify(progress, null, 2) : renderStatus(progress));
+  } finally {
+    await client.connection.close();
+  }
+}

@@ -1,0 +1,39 @@
+import type { RunProgress, ServiceProgress } from '../../workflows/progress';
+
+const duration = (from?: string, to?: string): string => {
+  if (!from) return '';
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
+  return ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+};
+
+function serviceLine(s: ServiceProgress): string {
+  const step = s.currentStep ? ` step ${s.currentStep}` : '';
+  const last = s.steps.find((x) => x.name === s.currentStep)?.lastLine ?? s.steps.filter((x) => x.lastLine).pop()?.lastLine;
+  const parts = [`  ${s.name.padEnd(24)} ${s.state.padEnd(17)} ${(s.node ?? '-').padEnd(12)} ${duration(s.startedAt, s.endedAt).padStart(7)}${step}`];
+  if (s.error) parts.push(`      error: ${s.error}`);
+  else if (last) parts.push(`      ${last}`);
+  return parts.join('\n');
+}
+
+/** The human view of `maestro status`. */
+export function renderStatus(p: RunProgress): string {
+  const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${p.currentWave}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`];
+  p.waves.forEach((wave, i) => {
+    lines.push(`wave ${i + 1}`);
+    for (const name of wave) lines.push(serviceLine(p.services[name]!));
+  });
+  for (const g of p.gates.filter((x) => x.state !== 'waiting')) {
+    const who = g.approvals.map((a) => a.approver).join(', ');
+    lines.push(`gate ${g.id}: ${g.state}${who ? ` (approved by ${who})` : ''}${g.reason ? ` — ${g.reason}` : ''}`);
+    if (g.state === 'open') lines.push(`  approve: maestro approve ${p.runId} --as NAME ${g.wave ? `--wave ${g.wave}` : `--service ${g.service}`}`);
+  }
+  if (p.pendingDecision) lines.push(`decision pending on ${p.pendingDecision.service}: maestro decide ${p.runId} retry|skip|rollback|abort --as NAME`);
+  if (p.failure) lines.push(`failure: ${p.failure}`);
+  for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
+  return lines.join('\n');
+}
+
+/** What `run --wait` prints at the end. */
+export function renderOutcome(p: RunProgress): string {
+  return renderStatus(p);
+}

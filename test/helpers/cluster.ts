@@ -1,0 +1,50 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createLogger } from '../../workers/logger';
+import { createNodeWorker } from '../../workers/node-worker';
+import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
+import { workflowBundle } from './temporal-env';
+
+export const DEFAULT_NODE_NAMES = ['mac-studio', 'macbook-air', 'macpro51'];
+
+export interface TestCluster {
+  workers: Map<string, Worker>;
+  /** Stops one node's worker (a node going down); resolves when it has stopped. */
+  stopNode(node: string): Promise<void>;
+  /** Starts a (new) worker for `node`. */
+  startNode(node: string): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** The orchestrator and one worker per node, polling until `shutdown`, all in this process. */
+export async function startCluster(env: TestWorkflowEnvironment, options: { nodes?: string[]; secrets?: NodeJS.ProcessEnv } = {}): Promise<TestCluster> {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
+  const connection = env.nativeConnection;
+  const namespace = env.namespace ?? 'default';
+  const workers = new Map<string, Worker>();
+  const running = new Map<string, Promise<void>>();
+  const launch = (name: string, worker: Worker) => {
+    workers.set(name, worker);
+    running.set(name, worker.run());
+  };
+  const startNode = async (node: string) => {
+    launch(node, await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets } }));
+  };
+  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: await workflowBundle() }));
+  for (const node of options.nodes ?? DEFAULT_NODE_NAMES) await startNode(node);
+  const stop = async (name: string) => {
+    const worker = workers.get(name);
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running.get(name);
+    workers.delete(name);
+    running.delete(name);
+  };
+  return {
+    workers,
+    stopNode: stop,
+    startNode,
+    async shutdown() {
+      await Promise.all([...workers.keys()].map(stop));
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
+import type { NormalizedPlan } from '../../plan/types';
+import { awaitOutcome, fetchProgress, type DeploymentHandle } from '../../client/run-handle';
+import type { deploymentWorkflow } from '../../workflows/deployment';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import type { RunOutcome, RunProgress } from '../../workflows/progress';
+import { uniqueSuffix } from './temporal-env';
+
+export interface StartedRun {
+  runId: string;
+  handle: DeploymentHandle;
+  /** Waits for the end; resolves with the outcome and the final progress. */
+  finished(): Promise<{ outcome: RunOutcome; progress: RunProgress }>;
+}
+
+/** Starts a deployment run the way `maestro run` does, under a unique id. */
+export async function startRun(env: TestWorkflowEnvironment, plan: NormalizedPlan, options: { startedBy?: string; autoApprove?: boolean; id?: string } = {}): Promise<StartedRun> {
+  const runId = options.id ?? uniqueSuffix(plan.name);
+  const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
+    workflowId: runId,
+    taskQueue: ORCHESTRATOR_TASK_QUEUE,
+    args: [{ runId, plan, startedBy: options.startedBy ?? 'tester', autoApprove: options.autoApprove }],
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
+      { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+    ],
+  });
+  return {
+    runId,
+    handle,
+    async finished() {
+      const outcome = await awaitOutcome(handle);
+      return { outcome, progress: await fetchProgress(env.client, handle) };
+    },
+  };
+}

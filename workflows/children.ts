@@ -1,0 +1,121 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+} from '@temporalio/workflow';
+import { serviceUndoWorkflowId, serviceWorkflowId } from './ids';
+import { pauseSignal, resumeSignal } from './messages';
+import type { ServiceOutcome, ServiceProgress, UndoOutcome } from './progress';
+import { now, type RunBook } from './run-book';
+import { SERVICE_FAILED, serviceUndoWorkflow, serviceWorkflow } from './service';
+
+export type ChildResult = { ok: true; outcome: ServiceOutcome } | { ok: false; cancelled: boolean; error: string; progress?: ServiceProgress };
+
+interface InFlight {
+  scope: CancellationScope;
+  done: Promise<void>;
+}
+
+/** The service children in flight: start, pause, resume, cancel, and what they left to undo. */
+export class ServiceChildren {
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Completed steps of succeeded services, for the cross-service rollback. */
+  readonly outcomes = new Map<string, ServiceOutcome>();
+
+  constructor(
+    private readonly book: RunBook,
+    private readonly onSettled: (service: string, result: ChildResult) => void,
+  ) {}
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  names(): string[] {
+    return [...this.inFlight.keys()];
+  }
+
+  start(name: string, paused: boolean): void {
+    const { book } = this;
+    const spec = book.plan.services.find((s) => s.name === name)!;
+    const progress = book.service(name);
+    progress.startedAt = now();
+    progress.endedAt = undefined;
+    progress.error = undefined;
+    book.setServiceState(name, 'running');
+    const scope = new CancellationScope();
+    const done = scope
+      .run(() =>
+        executeChild(serviceWorkflow, {
+          workflowId: serviceWorkflowId(book.progress.runId, name),
+          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates: book.routes[name] ?? [], nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, startPaused: paused }],
+          // A cancelled child undoes its own steps; wait for that before going on.
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `${name} (wave ${progress.wave}) on ${book.routes[name]?.[0] ?? '?'}`,
+          staticDetails: spec.steps.map((s) => `- ${s.name} (${s.kind})`).join('\n'),
+        }),
+      )
+      .then(
+        (outcome): ChildResult => ({ ok: true, outcome }),
+        (err): ChildResult => childFailure(err),
+      )
+      .then((result) => {
+        this.inFlight.delete(name);
+        if (result.ok) this.outcomes.set(name, result.outcome);
+        this.onSettled(name, result);
+      });
+    this.inFlight.set(name, { scope, done });
+  }
+
+  /** Asks every running child to stop starting steps, or to go on. */
+  async signalAll(paused: boolean): Promise<void> {
+    await Promise.all(
+      this.names().map((name) =>
+        getExternalWorkflowHandle(serviceWorkflowId(this.book.progress.runId, name))
+          .signal(paused ? pauseSignal : resumeSignal)
+          .catch(() => undefined /* it finished meanwhile */),
+      ),
+    );
+  }
+
+  /** Cancels every child in flight and waits until each has undone its own steps. */
+  async cancelAll(): Promise<void> {
+    const pending = [...this.inFlight.values()];
+    for (const child of pending) child.scope.cancel();
+    await Promise.all(pending.map((c) => c.done));
+  }
+
+  /** Undoes a succeeded service in a child of its own; never throws. */
+  async undo(name: string): Promise<UndoOutcome> {
+    const { book } = this;
+    const outcome = this.outcomes.get(name);
+    const progress = book.service(name);
+    if (!outcome) return { steps: progress.steps, failures: [] };
+    return executeChild(serviceUndoWorkflow, {
+      workflowId: serviceUndoWorkflowId(book.progress.runId, name),
+      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, completed: outcome.completed, steps: progress.steps, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `undo ${name} (wave ${progress.wave})`,
+    }).catch((err: Error) => ({ steps: progress.steps, failures: [{ service: name, step: '*', error: err.message }] }));
+  }
+}
+
+function childFailure(err: unknown): ChildResult {
+  if (isCancellation(err)) return { ok: false, cancelled: true, error: 'cancelled' };
+  if (err instanceof ChildWorkflowFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.type === SERVICE_FAILED) {
+      const details = cause.details?.[0] as { progress?: ServiceProgress } | undefined;
+      return { ok: false, cancelled: false, error: cause.message, progress: details?.progress };
+    }
+    if (isCancellation(cause)) return { ok: false, cancelled: true, error: 'cancelled' };
+    return { ok: false, cancelled: false, error: cause?.message ?? err.message };
+  }
+  return { ok: false, cancelled: false, error: (err as Error).message };
+}

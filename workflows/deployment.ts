@@ -1,0 +1,163 @@
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log } from '@temporalio/workflow';
+import { blockedServices, eligibleServices, isSettled } from '../plan/scheduling';
+import { ServiceChildren, type ChildResult } from './children';
+import { Controls } from './controls';
+import { GateKeeper, gateFails, gatePasses } from './gates';
+import { registerHandlers } from './handlers';
+import { RUN_NOT_SUCCEEDED, type RunOutcome } from './progress';
+import { rollBack } from './rollback';
+import { RunBook, now, type DeploymentInput } from './run-book';
+
+export type { DeploymentInput } from './run-book';
+
+/**
+ * The deployment: runs a plan's services as child workflows, wave by wave (or as their own
+ * dependencies allow), holds gates, and applies `onFailure` when a service fails.
+ */
+export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOutcome> {
+  const book = new RunBook(input);
+  const gates = new GateKeeper(book);
+  const controls = new Controls(book);
+  const children = new ServiceChildren(book, (name, result) => settle(book, controls, name, result));
+  registerHandlers(book, gates, controls, children);
+  book.setRunState('running');
+
+  try {
+    await schedule(book, gates, controls, children);
+  } catch (err) {
+    // Cancelling the workflow (Web UI, `temporal workflow cancel`) is an abort with rollback.
+    if (!isCancellation(err)) throw err;
+    controls.requestStop({ reason: 'the workflow was cancelled', rollback: true, aborted: true });
+  }
+  await CancellationScope.nonCancellable(() => finish(book, controls, children));
+  book.progress.endedAt = now();
+  book.setRunState(book.progress.state);
+  await condition(allHandlersFinished);
+  const outcome: RunOutcome = {
+    runId: book.progress.runId,
+    state: book.progress.state,
+    failure: book.progress.failure,
+    services: Object.fromEntries(Object.values(book.progress.services).map((s) => [s.name, s.state])),
+  };
+  if (outcome.state !== 'succeeded') {
+    throw ApplicationFailure.nonRetryable(`${outcome.state}: ${outcome.failure ?? 'see the run progress'}`, RUN_NOT_SUCCEEDED, outcome);
+  }
+  return outcome;
+}
+
+/** The main loop: start what may start, then wait for anything to change. */
+async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): Promise<void> {
+  const { strategy } = book.plan;
+  for (;;) {
+    if (controls.stop) return;
+    // While a decision is pending, the failed service may still be retried: its dependents wait.
+    const blocked = controls.pendingDecision ? [] : blockedServices({ plan: book.plan, states: book.states() });
+    for (const name of blocked) {
+      book.setServiceState(name, 'skipped');
+      book.service(name).error = 'a dependency did not succeed';
+    }
+    if (!controls.paused) {
+      for (const name of eligibleServices({ plan: book.plan, waves: book.progress.waves, states: book.states(), mode: strategy.mode })) {
+        if (children.size >= strategy.maxParallel) break;
+        const held = gates.gatesFor(name).filter((g) => !gatePasses(g));
+        const failed = held.find(gateFails);
+        if (failed) {
+          onGateFailed(book, controls, name, failed.id, failed.reason ?? failed.state);
+          continue;
+        }
+        if (held.length) {
+          held.forEach((g) => gates.open(g));
+          if (book.service(name).state !== 'awaiting-approval') book.setServiceState(name, 'awaiting-approval');
+          continue;
+        }
+        children.start(name, controls.paused);
+      }
+      // Held services go back to pending once their gates pass, so the loop can start them.
+      for (const s of Object.values(book.progress.services)) {
+        if (s.state === 'awaiting-approval' && gates.gatesFor(s.name).every((g) => gatePasses(g) || gateFails(g))) book.setServiceState(s.name, 'pending');
+      }
+    }
+    updateRunState(book, gates, controls);
+    const settled = Object.values(book.progress.services).every((s) => isSettled(s.state));
+    if (settled && children.size === 0) return;
+    const seen = book.version;
+    await condition(() => book.version !== seen);
+  }
+}
+
+function updateRunState(book: RunBook, gates: GateKeeper, controls: Controls): void {
+  if (controls.paused) book.setRunState('paused');
+  else if (gates.gates.some((g) => g.state === 'open')) book.setRunState('awaiting-approval');
+  else book.setRunState('running');
+}
+
+/** A child finished: record it and apply onFailure. */
+function settle(book: RunBook, controls: Controls, name: string, result: ChildResult): void {
+  const progress = book.service(name);
+  progress.endedAt = now();
+  if (result.ok) {
+    progress.steps = result.outcome.steps;
+    progress.node = result.outcome.node;
+    progress.nodesDown = result.outcome.nodesDown;
+    book.setServiceState(name, 'succeeded');
+    return;
+  }
+  if (result.progress) {
+    progress.steps = result.progress.steps;
+    progress.node = result.progress.node;
+    progress.nodesDown = result.progress.nodesDown;
+  }
+  progress.error = result.error;
+  if (result.cancelled) {
+    book.setServiceState(name, 'cancelled');
+    return;
+  }
+  book.setServiceState(name, 'failed');
+  log.warn('service failed', { service: name, error: result.error });
+  if (controls.stop) return;
+  switch (book.plan.strategy.onFailure) {
+    case 'rollback':
+      controls.requestStop({ reason: result.error, rollback: true });
+      break;
+    case 'pause':
+      controls.awaitDecision(name, result.error);
+      break;
+    case 'continue':
+      book.progress.failure ??= result.error;
+      break;
+  }
+}
+
+/** A rejected or timed-out gate: `continue` skips what it holds, anything else rolls back. */
+function onGateFailed(book: RunBook, controls: Controls, service: string, gate: string, reason: string): void {
+  const message = `gate ${gate} did not pass: ${reason}`;
+  if (book.plan.strategy.onFailure === 'continue') {
+    book.service(service).error = message;
+    book.setServiceState(service, 'skipped');
+    book.progress.failure ??= message;
+    return;
+  }
+  if (!controls.stop) controls.requestStop({ reason: message, rollback: true });
+}
+
+/** After the loop: stop what runs, roll back if asked, and name the final state. */
+async function finish(book: RunBook, controls: Controls, children: ServiceChildren): Promise<void> {
+  const stop = controls.stop;
+  if (!stop) {
+    const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped');
+    book.progress.state = failed ? 'failed' : 'succeeded';
+    return;
+  }
+  book.progress.failure ??= stop.reason;
+  if (stop.rollback) book.setRunState('rolling-back');
+  await children.cancelAll();
+  for (const s of Object.values(book.progress.services)) if (!isSettled(s.state) && s.state !== 'running') book.setServiceState(s.name, 'skipped');
+  if (stop.rollback) {
+    book.setRunState('rolling-back');
+    const failures = await rollBack(book, children);
+    book.progress.rollbackFailures.push(...failures);
+    book.progress.state = failures.length ? 'rollback-incomplete' : stop.aborted ? 'aborted' : 'rolled-back';
+  } else {
+    book.progress.state = stop.aborted ? 'aborted' : 'failed';
+  }
+}

@@ -1,0 +1,161 @@
+import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
+import type { ApprovePayload, RejectPayload } from '../plan/messages';
+import type { GateSpec } from '../plan/types';
+import type { AuditEntry, GateProgress } from './progress';
+import { now, type RunBook } from './run-book';
+
+/** Why a message was refused; the update validator throws it, the signal handler records it. */
+export class Refusal extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'Refusal';
+  }
+}
+
+export function gateId(gate: Pick<GateSpec, 'beforeWave' | 'service'>): string {
+  return gate.beforeWave !== undefined ? `wave-${gate.beforeWave}` : `service-${gate.service}`;
+}
+
+/** Does this gate let its services through? A timed-out gate does when its onTimeout says approve. */
+export function gatePasses(gate: GateProgress): boolean {
+  return gate.state === 'approved' || (gate.state === 'timed-out' && gate.onTimeout === 'approve');
+}
+
+export function gateFails(gate: GateProgress): boolean {
+  return gate.state === 'rejected' || (gate.state === 'timed-out' && gate.onTimeout === 'reject');
+}
+
+/**
+ * Approval gates before waves and before single services: opening them (with a durable timer
+ * for their timeout), checking who may answer, and recording every answer.
+ */
+export class GateKeeper {
+  private readonly timers = new Map<string, CancellationScope>();
+  private readonly specs = new Map<string, GateSpec>();
+
+  constructor(private readonly book: RunBook) {
+    const { plan } = book;
+    const specs = [...plan.approvals.gates, ...plan.services.flatMap((s) => (s.approval ? [{ ...s.approval, service: s.name }] : []))];
+    for (const spec of specs) {
+      const id = gateId(spec);
+      this.specs.set(id, spec);
+      book.progress.gates.push({ id, wave: spec.beforeWave, service: spec.service, state: 'waiting', onTimeout: spec.onTimeout, minApprovals: spec.minApprovals, approvals: [] });
+    }
+  }
+
+  get gates(): GateProgress[] {
+    return this.book.progress.gates;
+  }
+
+  /** The gates that hold `service`, wave gate first. */
+  gatesFor(service: string): GateProgress[] {
+    const wave = this.book.waveOf.get(service);
+    return this.gates.filter((g) => g.wave === wave || g.service === service);
+  }
+
+  /** Opens a waiting gate and starts its timeout; with auto-approve, approves it at once. */
+  open(gate: GateProgress): void {
+    if (gate.state !== 'waiting') return;
+    const spec = this.specs.get(gate.id)!;
+    gate.state = 'open';
+    gate.openedAt = now();
+    gate.deadline = new Date(Date.now() + spec.timeoutMs).toISOString();
+    if (this.book.input.autoApprove) {
+      const approver = this.book.input.startedBy ?? 'operator';
+      this.record({ actor: approver, action: 'approve', via: 'auto', target: gate.id, accepted: true, comment: '--auto-approve' });
+      this.decide(gate, 'approved', approver);
+      return;
+    }
+    const scope = new CancellationScope();
+    this.timers.set(gate.id, scope);
+    scope
+      .run(() => sleep(spec.timeoutMs, { summary: `gate ${gate.id}: waiting for approval (onTimeout: ${spec.onTimeout})` }))
+      .then(
+        () => {
+          if (gate.state !== 'open') return;
+          this.record({ actor: 'timer', action: 'timeout', via: 'timer', target: gate.id, accepted: true, comment: `onTimeout: ${spec.onTimeout}` });
+          this.decide(gate, 'timed-out', 'timer', `no decision within the gate timeout (onTimeout: ${spec.onTimeout})`);
+        },
+        (err) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
+    this.book.touch();
+  }
+
+  /** Checks an approval without changing anything; throws a Refusal with the reason. */
+  validateApprove(payload: ApprovePayload): GateProgress {
+    const gate = this.findOpenGate(payload);
+    this.checkApprover(payload.approver, gate);
+    if (gate.approvals.some((a) => a.approver === payload.approver)) {
+      throw new Refusal(`${payload.approver} already approved gate ${gate.id}; it needs ${gate.minApprovals} distinct approvers`);
+    }
+    return gate;
+  }
+
+  validateReject(payload: RejectPayload): GateProgress {
+    const gate = this.findOpenGate(payload);
+    this.checkApprover(payload.approver, gate);
+    return gate;
+  }
+
+  approve(payload: ApprovePayload, via: AuditEntry['via']): GateProgress {
+    const gate = this.validateApprove(payload);
+    gate.approvals.push({ approver: payload.approver, at: now(), comment: payload.comment });
+    this.record({ actor: payload.approver, action: 'approve', via, target: gate.id, comment: payload.comment, accepted: true });
+    if (gate.approvals.length >= gate.minApprovals) this.decide(gate, 'approved', payload.approver);
+    return gate;
+  }
+
+  reject(payload: RejectPayload, via: AuditEntry['via']): GateProgress {
+    const gate = this.validateReject(payload);
+    this.record({ actor: payload.approver, action: 'reject', via, target: gate.id, comment: payload.reason, accepted: true });
+    this.decide(gate, 'rejected', payload.approver, payload.reason);
+    return gate;
+  }
+
+  /** Records a refused message (signals cannot be refused to the sender). */
+  refuse(entry: Omit<AuditEntry, 'at' | 'accepted'>, reason: string): void {
+    log.warn('message refused', { actor: entry.actor, action: entry.action, reason });
+    this.record({ ...entry, accepted: false, reason });
+  }
+
+  private record(entry: Omit<AuditEntry, 'at'>): void {
+    this.book.audit(entry);
+  }
+
+  private decide(gate: GateProgress, state: 'approved' | 'rejected' | 'timed-out', by: string, reason?: string): void {
+    gate.state = state;
+    gate.decidedAt = now();
+    gate.decidedBy = by;
+    gate.reason = reason;
+    this.timers.get(gate.id)?.cancel();
+    this.timers.delete(gate.id);
+    this.book.touch();
+  }
+
+  private findOpenGate(target: { wave?: number; service?: string }): GateProgress {
+    const open = this.gates.filter((g) => g.state === 'open');
+    if (target.wave !== undefined || target.service !== undefined) {
+      const named = target.wave !== undefined ? `wave-${target.wave}` : `service-${target.service}`;
+      const gate = open.find((g) => g.id === named);
+      if (gate) return gate;
+      const known = this.gates.find((g) => g.id === named);
+      const state = known ? `it is ${known.state}` : 'the plan has no such gate';
+      throw new Refusal(`no gate is open for ${named} (${state})${open.length ? `; open: ${open.map((g) => g.id).join(', ')}` : ''}`);
+    }
+    if (open.length === 1) return open[0]!;
+    if (open.length === 0) throw new Refusal('no gate is open');
+    throw new Refusal(`several gates are open (${open.map((g) => g.id).join(', ')}): name one with wave or service`);
+  }
+
+  private checkApprover(approver: string, gate: GateProgress): void {
+    const { approvals } = this.book.plan;
+    if (approvals.approvers.length && !approvals.approvers.includes(approver)) {
+      throw new Refusal(`${approver} may not answer gate ${gate.id}: approvers are ${approvals.approvers.join(', ')}`);
+    }
+    if (!approvals.allowSelfApproval && approver === this.book.input.startedBy) {
+      throw new Refusal(`${approver} started this run and the plan does not allow self-approval`);
+    }
+  }
+}

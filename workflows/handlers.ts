@@ -1,0 +1,118 @@
+import { setHandler } from '@temporalio/workflow';
+import { abortPayload, approvePayload, decidePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
+import type { ServiceChildren } from './children';
+import type { Controls } from './controls';
+import { Refusal, type GateKeeper } from './gates';
+import {
+  abortSignal,
+  approveSignal,
+  approveUpdate,
+  decideSignal,
+  decideUpdate,
+  pauseSignal,
+  progressQuery,
+  rejectSignal,
+  rejectUpdate,
+  resumeSignal,
+} from './messages';
+import type { RunBook } from './run-book';
+
+/** Refused messages kept in the audit trail; a flood beyond this is counted, not stored. */
+export const MAX_REFUSED_AUDIT_ENTRIES = 200;
+
+function parsed<T>(result: { ok: true; value: T } | { ok: false; reason: string }): T {
+  if (!result.ok) throw new Refusal(result.reason);
+  return result.value;
+}
+
+function actorOf(payload: unknown): string {
+  const approver = (payload as { approver?: unknown; by?: unknown } | undefined)?.approver ?? (payload as { by?: unknown } | undefined)?.by;
+  return typeof approver === 'string' && approver ? approver : 'unknown';
+}
+
+/**
+ * Every message a run answers. Updates are checked by synchronous validators that change
+ * nothing, so a refused update leaves no trace but its reason; the same messages sent as
+ * signals cannot be refused to the sender, so a bad one is recorded as refused.
+ */
+export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): void {
+  let refusedDropped = 0;
+  const refuseSignal = (action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort', payload: unknown, err: unknown) => {
+    if (!(err instanceof Refusal)) throw err;
+    const refused = book.progress.audit.filter((e) => !e.accepted).length;
+    if (refused >= MAX_REFUSED_AUDIT_ENTRIES) {
+      refusedDropped++;
+      book.progress.refusedNotRecorded = refusedDropped;
+      return;
+    }
+    gates.refuse({ actor: actorOf(payload), action, via: 'signal' }, err.message);
+  };
+
+  setHandler(progressQuery, () => book.progress);
+
+  setHandler(approveUpdate, (payload) => gates.approve(parsed(parsePayload(approvePayload, payload)), 'update'), {
+    validator: (payload) => void gates.validateApprove(parsed(parsePayload(approvePayload, payload))),
+  });
+  setHandler(rejectUpdate, (payload) => gates.reject(parsed(parsePayload(rejectPayload, payload)), 'update'), {
+    validator: (payload) => void gates.validateReject(parsed(parsePayload(rejectPayload, payload))),
+  });
+  setHandler(
+    decideUpdate,
+    (payload) => {
+      const p = parsed(parsePayload(decidePayload, payload));
+      controls.decide(p.action, p.approver);
+      book.audit({ actor: p.approver, action: 'decide', via: 'update', target: p.action, comment: p.comment, accepted: true });
+      return { accepted: true as const, action: p.action };
+    },
+    { validator: (payload) => controls.validateDecision(parsed(parsePayload(decidePayload, payload)).approver) },
+  );
+
+  setHandler(approveSignal, (payload) => {
+    try {
+      gates.approve(parsed(parsePayload(approvePayload, payload)), 'signal');
+    } catch (err) {
+      refuseSignal('approve', payload, err);
+    }
+  });
+  setHandler(rejectSignal, (payload) => {
+    try {
+      gates.reject(parsed(parsePayload(rejectPayload, payload)), 'signal');
+    } catch (err) {
+      refuseSignal('reject', payload, err);
+    }
+  });
+  setHandler(decideSignal, (payload) => {
+    try {
+      const p = parsed(parsePayload(decidePayload, payload));
+      controls.decide(p.action, p.approver);
+      book.audit({ actor: p.approver, action: 'decide', via: 'signal', target: p.action, comment: p.comment, accepted: true });
+    } catch (err) {
+      refuseSignal('decide', payload, err);
+    }
+  });
+
+  setHandler(pauseSignal, async (payload) => {
+    const by = parsePayload(pausePayload, payload);
+    book.audit({ actor: (by.ok && by.value?.by) || 'operator', action: 'pause', via: 'signal', accepted: true });
+    controls.setPaused(true);
+    await children.signalAll(true);
+  });
+  setHandler(resumeSignal, async (payload) => {
+    const by = parsePayload(pausePayload, payload);
+    const actor = (by.ok && by.value?.by) || 'operator';
+    if (controls.pendingDecision) {
+      refuseSignal('resume', payload, new Refusal(`a decision on ${controls.pendingDecision.service} is pending: use decide retry|skip|rollback|abort`));
+      return;
+    }
+    book.audit({ actor, action: 'resume', via: 'signal', accepted: true });
+    controls.setPaused(false);
+    await children.signalAll(false);
+  });
+  setHandler(abortSignal, (payload) => {
+    const p = parsePayload(abortPayload, payload ?? {});
+    if (!p.ok) return refuseSignal('abort', payload, new Refusal(p.reason));
+    const actor = p.value.by ?? 'operator';
+    book.audit({ actor, action: 'abort', via: 'signal', accepted: true, comment: p.value.rollback ? 'with rollback' : 'without rollback' });
+    controls.requestStop({ reason: `aborted by ${actor}${p.value.reason ? `: ${p.value.reason}` : ''}`, rollback: p.value.rollback, aborted: true });
+  });
+}

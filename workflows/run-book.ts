@@ -1,0 +1,121 @@
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { computeWaves } from '../plan/graph';
+import { routeServices } from '../plan/routing';
+import { firstUnsettledWave, type ServiceState } from '../plan/scheduling';
+import type { NormalizedPlan } from '../plan/types';
+import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+export interface DeploymentInput {
+  /** The run id (also the workflow id). */
+  runId: string;
+  plan: NormalizedPlan;
+  /** Operator who started the run (`--as`, else the OS user). */
+  startedBy?: string;
+  /** Approve every gate as `startedBy` (recorded as such in the audit trail). */
+  autoApprove?: boolean;
+}
+
+export const now = (): string => new Date(Date.now()).toISOString();
+
+/**
+ * The deployment's book: everything the parent knows about the run, the one thing the
+ * `progress` query returns, and a change counter the main loop waits on.
+ */
+export class RunBook {
+  readonly progress: RunProgress;
+  readonly waveOf = new Map<string, number>();
+  readonly routes: Record<string, string[]>;
+  private changes = 0;
+
+  constructor(readonly input: DeploymentInput) {
+    const { plan } = input;
+    const waves = computeWaves(plan);
+    waves.forEach((wave, i) => wave.forEach((s) => this.waveOf.set(s, i + 1)));
+    this.routes = routeServices(plan);
+    const services: Record<string, ServiceProgress> = {};
+    for (const s of plan.services) {
+      services[s.name] = {
+        name: s.name,
+        wave: this.waveOf.get(s.name) ?? 0,
+        state: 'pending',
+        node: this.routes[s.name]?.[0],
+        nodesDown: [],
+        steps: s.steps.map((step) => ({ name: step.name, kind: step.kind, state: 'pending', attempts: 0 })),
+      };
+    }
+    this.progress = {
+      runId: input.runId,
+      plan: plan.name,
+      state: 'running',
+      startedAt: now(),
+      startedBy: input.startedBy,
+      waves,
+      currentWave: 1,
+      services,
+      gates: [],
+      audit: [],
+      rollbackFailures: [],
+    };
+  }
+
+  get plan(): NormalizedPlan {
+    return this.input.plan;
+  }
+
+  /** Something changed: wakes the main loop. */
+  touch(): void {
+    this.changes++;
+  }
+
+  get version(): number {
+    return this.changes;
+  }
+
+  service(name: string): ServiceProgress {
+    const service = this.progress.services[name];
+    if (!service) throw new Error(`unknown service ${name}`);
+    return service;
+  }
+
+  states(): Record<string, ServiceState> {
+    return Object.fromEntries(Object.values(this.progress.services).map((s) => [s.name, s.state]));
+  }
+
+  setServiceState(name: string, state: ServiceState): void {
+    this.service(name).state = state;
+    const wave = firstUnsettledWave(this.progress.waves, this.states());
+    if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
+      this.progress.currentWave = wave;
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.wave, value: wave }]);
+    }
+    this.touch();
+  }
+
+  setRunState(state: RunState, details?: string): void {
+    if (this.progress.state !== state) {
+      this.progress.state = state;
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    }
+    setCurrentDetails(details ?? this.describe());
+    this.touch();
+  }
+
+  audit(entry: Omit<AuditEntry, 'at'>): AuditEntry {
+    const full = { at: now(), ...entry };
+    this.progress.audit.push(full);
+    this.touch();
+    return full;
+  }
+
+  /** The Web UI's live line: state, wave, open gate. */
+  describe(): string {
+    const p = this.progress;
+    const open = p.gates.find((g) => g.state === 'open');
+    const lines = [`**${p.state}** — wave ${p.currentWave}/${p.waves.length}`];
+    if (open) lines.push(`Gate **${open.id}** open: \`maestro approve ${p.runId} --as NAME${open.wave ? ` --wave ${open.wave}` : ` --service ${open.service}`}\``);
+    if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
+    if (p.failure) lines.push(`Failure: ${p.failure}`);
+    return lines.join('\n\n');
+  }
+}

@@ -1,0 +1,115 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import type { MaestroActivities } from '../activities';
+import { FAILURE_TYPES } from '../activities/failure-types';
+import { nodeTaskQueue } from '../plan/task-queues';
+import type { CommandSpec, EnvValue, RetrySpec, StepSpec } from '../plan/types';
+import { idempotencyKey } from './ids';
+import type { StepProgress } from './progress';
+
+/** A dead worker is noticed within this, not at the step's timeout; activities heartbeat every ~2s. */
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** Room for a check's last probe and the round trip beyond its own timeout. */
+const CHECK_MARGIN_MS = 10_000;
+
+const NON_RETRYABLE = [FAILURE_TYPES.commandNotFound, FAILURE_TYPES.missingSecret, FAILURE_TYPES.invalidStep];
+
+export interface StepRunContext {
+  runId: string;
+  plan: string;
+  service: string;
+  /** Workflow id of the service child: the root of idempotency keys. */
+  serviceWorkflowId: string;
+  nodeTimeoutMs: number;
+}
+
+/** Why a step failed: `nodeDown` when no worker of the node took the task within nodeTimeout. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly nodeDown: boolean,
+    readonly outputTail?: string,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+function activities(node: string, ctx: StepRunContext, options: { timeoutMs: number; retry: RetrySpec; summary: string; activityId: string }) {
+  return proxyActivities<MaestroActivities>({
+    taskQueue: nodeTaskQueue(node),
+    activityId: options.activityId,
+    startToCloseTimeout: options.timeoutMs,
+    // Node-down detection: never retried by the server; the caller re-routes.
+    scheduleToStartTimeout: ctx.nodeTimeoutMs,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    retry: {
+      maximumAttempts: options.retry.maxAttempts,
+      initialInterval: options.retry.initialIntervalMs,
+      backoffCoefficient: options.retry.backoff,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+    summary: options.summary,
+  });
+}
+
+/** Runs one step on `node`; updates `progress` as it goes; throws StepFailure. */
+export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunContext, progress: StepProgress): Promise<void> {
+  progress.node = node;
+  progress.state = 'running';
+  progress.startedAt ??= new Date(Date.now()).toISOString();
+  const summary = `${ctx.service}/${step.name} @ ${node}`;
+  const common = { activityId: `${step.name}@${node}`, retry: step.retry, summary };
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'do') };
+  try {
+    if (step.kind === 'wait') {
+      await sleep(step.waitMs ?? 0, { summary: `${ctx.service}/${step.name}: wait` });
+    } else if (step.kind === 'check' && step.check) {
+      const result = await activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context });
+      progress.lastLine = result.lastObservation;
+      progress.attempts = (result as { attempt?: number }).attempt ?? progress.attempts;
+    } else if (step.kind === 'run' && step.run) {
+      const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+      progress.lastLine = result.lastLine;
+      progress.attempts = (result as { attempt?: number }).attempt ?? progress.attempts;
+    } else {
+      throw ApplicationFailure.nonRetryable(`step ${step.name} has nothing to run`, FAILURE_TYPES.invalidStep);
+    }
+  } catch (err) {
+    throw toStepFailure(err, node);
+  }
+}
+
+/** Runs the undo command of a completed step on the node that ran it. */
+export async function runUndoOnNode(
+  step: { name: string; node: string; undo: CommandSpec; env: Record<string, EnvValue>; cwd: string; timeoutMs: number; retry: RetrySpec },
+  ctx: StepRunContext,
+): Promise<string | undefined> {
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'undo') };
+  try {
+    const result = await activities(step.node, ctx, {
+      activityId: `undo:${step.name}@${step.node}`,
+      timeoutMs: step.timeoutMs,
+      retry: step.retry,
+      summary: `undo ${ctx.service}/${step.name} @ ${step.node}`,
+    }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+    return result.lastLine;
+  } catch (err) {
+    throw toStepFailure(err, step.node);
+  }
+}
+
+function toStepFailure(err: unknown, node: string): unknown {
+  if (!(err instanceof ActivityFailure)) return err;
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+    return new StepFailure(`node ${node} is down: no worker took the task within the node timeout`, true);
+  }
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { outputTail?: string } | undefined;
+    return new StepFailure(cause.message, false, details?.outputTail);
+  }
+  if (cause instanceof TimeoutFailure) {
+    return new StepFailure(`timed out (${(cause.timeoutType ?? 'unknown').toLowerCase().replace(/_/g, '-')}) on ${node}`, false);
+  }
+  return new StepFailure(cause?.message ?? err.message, false);
+}
