@@ -12,6 +12,10 @@ export interface NormalizeContext {
   baseDir: string;
   /** Nodes from a cluster file, if any. */
   clusterNodes?: readonly NodeSpec[];
+  /** Service names as written; default: the input object's key order. */
+  serviceOrder?: readonly string[];
+  /** Node names as written in the plan; default: the input object's key order. */
+  nodeOrder?: readonly string[];
 }
 
 interface StepDefaults {
@@ -34,7 +38,7 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
     name: input.name,
     source: context.source,
     workdir,
-    nodes: mergeNodes(context.clusterNodes, input.nodes ? toNodeSpecs(input.nodes) : undefined),
+    nodes: mergeNodes(context.clusterNodes, input.nodes ? toNodeSpecs(input.nodes, context.nodeOrder) : undefined),
     strategy: {
       mode: strategy.mode ?? PLAN_DEFAULTS.strategy.mode,
       maxParallel: strategy.maxParallel ?? PLAN_DEFAULTS.strategy.maxParallel,
@@ -46,13 +50,25 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
       allowSelfApproval: approvals.allowSelfApproval ?? PLAN_DEFAULTS.approvals.allowSelfApproval,
       gates: (approvals.gates ?? []).map((g) => ({ beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
     },
-    services: Object.entries(input.services).map(([name, service]) => normalizeService(name, service, defaults)),
+    services: orderedEntries(input.services, context.serviceOrder).map(([name, service]) => normalizeService(name, service, defaults)),
   };
 }
 
+/** Entries in written order; keys the order does not know (from merge keys) keep their place after it. */
+function orderedEntries<T>(map: Record<string, T>, order: readonly string[] | undefined): [string, T][] {
+  const entries = Object.entries(map);
+  if (!order) return entries;
+  const rank = new Map(order.map((name, i) => [name, i]));
+  const rankOf = (name: string, index: number) => rank.get(name) ?? order.length + index;
+  return entries
+    .map((entry, index) => ({ entry, rank: rankOf(entry[0], index) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map((x) => x.entry);
+}
+
 /** Nodes of a validated `nodes:` map. */
-export function toNodeSpecs(nodes: NodesInput): NodeSpec[] {
-  return Object.entries(nodes).map(([name, n]) => ({ name, os: n.os, arch: n.arch, roles: [...(n.roles ?? [])] }));
+export function toNodeSpecs(nodes: NodesInput, order?: readonly string[]): NodeSpec[] {
+  return orderedEntries(nodes, order).map(([name, n]) => ({ name, os: n.os, arch: n.arch, roles: [...(n.roles ?? [])] }));
 }
 
 function normalizeService(name: string, input: ServiceInput, defaults: StepDefaults): ServiceSpec {

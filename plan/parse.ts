@@ -6,7 +6,7 @@ import { asMap, rawNodes, type RawMap } from './raw';
 import { clusterSchema, planSchema } from './schema';
 import { checkGates, checkPlacement } from './semantic-plan';
 import { checkServices } from './semantic-services';
-import { locate, readYaml, type YamlSource } from './yaml-source';
+import { keyOrder, locate, readYaml, type YamlSource } from './yaml-source';
 import { fromZodIssues } from './zod-issues';
 import type { NodeSpec, NormalizedPlan } from './types';
 
@@ -46,7 +46,13 @@ export function parsePlanText(text: string, options: ParsePlanOptions): PlanResu
   unlocated.push(...checkServices(services), ...checkPlacement(services, nodes), ...checkGates(raw, services));
   const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
   if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
-  const context = { source: options.source ?? file, baseDir: options.baseDir, ...(options.cluster ? { clusterNodes: options.cluster.nodes } : {}) };
+  const context = {
+    source: options.source ?? file,
+    baseDir: options.baseDir,
+    serviceOrder: keyOrder(read.source, ['services']),
+    nodeOrder: keyOrder(read.source, ['nodes']),
+    ...(options.cluster ? { clusterNodes: options.cluster.nodes } : {}),
+  };
   return { ok: true, plan: normalizePlan(parsed.data, context) };
 }
 
@@ -61,7 +67,7 @@ export function parseClusterText(text: string, options: ParseClusterOptions = {}
   }
   const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
   if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
-  return { ok: true, plan: { nodes: toNodeSpecs(parsed.data.nodes) } };
+  return { ok: true, plan: { nodes: toNodeSpecs(parsed.data.nodes, keyOrder(read.source, ['nodes'])) } };
 }
 
 interface ReadDocument {
@@ -74,7 +80,14 @@ interface ReadDocument {
 function readDocument(text: string, file: string, what: string): ReadDocument {
   const { source, issues, fatal } = readYaml(text, file);
   if (fatal) return { source, issues };
-  const data = source.doc.toJS({ maxAliasCount: 1_000 }) as unknown;
+  let data: unknown;
+  try {
+    data = source.doc.toJS({ maxAliasCount: 10_000 });
+  } catch (err) {
+    // yaml refuses alias expansion that grows exponentially (a "billion laughs" document).
+    const issue = locate(source, { path: [], message: (err as Error).message, hint: 'use fewer nested aliases', code: ISSUE_CODES.yamlSyntax });
+    return { source, issues: [...issues, issue] };
+  }
   const map = asMap(data);
   if (!map) {
     const issue = locate(source, { path: [], message: `the ${what} is ${data == null ? 'empty' : 'not a YAML map'}`, hint: 'see docs/plan-format.md', code: ISSUE_CODES.invalidValue });

@@ -1,5 +1,5 @@
 /** YAML text → document with source positions, and plan paths → `line:col`. */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ISSUE_CODES, formatPath, type PlanIssue, type PlanPath, type UnlocatedIssue } from './issues';
 
@@ -41,7 +41,30 @@ export function readYaml(text: string, file: string): ReadYamlResult {
     fatal = true;
     return { file, line, col, path: '', message: error.message, hint: 'fix the YAML syntax', code: ISSUE_CODES.yamlSyntax };
   });
+  if (!fatal) {
+    // An alias without its anchor is not a parse error, but would make toJS throw.
+    visit(doc, {
+      Alias(_, alias) {
+        if (alias.resolve(doc) !== undefined) return;
+        fatal = true;
+        const { line, col } = lineCounter.linePos(alias.range?.[0] ?? 0);
+        const path = formatPath(pathAt(doc, alias.range?.[0] ?? 0));
+        issues.push({ file, line, col, path, message: `unknown anchor *${alias.source}`, hint: `define &${alias.source} before this alias`, code: ISSUE_CODES.yamlSyntax });
+      },
+    });
+  }
   return { source, issues, fatal };
+}
+
+/** Keys of the map at `path` in written order (plain objects put integer-like keys first). */
+export function keyOrder(source: YamlSource, path: PlanPath): string[] {
+  let node: unknown = resolve(source.doc, source.doc.contents);
+  for (const segment of path) {
+    if (!isMap(node)) return [];
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+    node = resolve(source.doc, pair?.value);
+  }
+  return isMap(node) ? node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')) : [];
 }
 
 /** Gives an issue the position of the deepest part of its path that exists in the source. */

@@ -243,6 +243,18 @@ services:
     expect(errors[0]).toMatchObject({ code: ISSUE_CODES.yamlSyntax, line: 4 });
   });
 
+  test('an alias without its anchor', () => {
+    const issue = onlyError(`${HEADER}services:\n  a: { steps: [{ name: s, run: *nope }] }\n`);
+    expect(issue).toMatchObject({ code: ISSUE_CODES.yamlSyntax, line: 4, col: 32, path: 'services.a.steps[0].run', message: 'unknown anchor *nope' });
+  });
+
+  test('exponential alias expansion is refused, not attempted', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    const issue = onlyError(`${HEADER}x-bomb:\n${levels.map((l) => `  ${l}`).join('\n')}\nservices: {}\n`);
+    expect(issue).toMatchObject({ code: ISSUE_CODES.yamlSyntax, message: expect.stringMatching(/alias/i) });
+  });
+
   test('an empty file', () => {
     expect(onlyError('')).toMatchObject({ line: 1, col: 1, message: 'the plan is empty' });
   });

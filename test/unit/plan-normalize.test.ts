@@ -193,6 +193,19 @@ services:
     ]);
   });
 
+  test('services and nodes keep the written order, even with integer-like names', () => {
+    const plan = planOf(`${HEADER}nodes:
+  "20": { os: linux, arch: x64 }
+  "3": { os: linux, arch: x64 }
+services:
+  "10": { steps: [{ name: s, wait: 1s }] }
+  "2": { steps: [{ name: s, wait: 1s }] }
+  b: { steps: [{ name: s, wait: 1s }] }
+`);
+    expect(plan.services.map((s) => s.name)).toEqual(['10', '2', 'b']);
+    expect(plan.nodes.map((n) => n.name)).toEqual(['20', '3']);
+  });
+
   test('the normalized plan is plain JSON', () => {
     const plan = planOf(`${HEADER}services:\n  a: { steps: [{ name: s, run: [x], env: { A: { fromEnv: B } } }] }\n`);
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
