@@ -1,0 +1,80 @@
+import type { CheckSpec, CommandSpec, EnvValue } from '../plan/types';
+
+/** Where a step runs, as the workflow knows it. Plain JSON: it travels in workflow history. */
+export interface StepContext {
+  /** Plan name (`MAESTRO_PLAN`). */
+  plan: string;
+  /** Run id (`MAESTRO_RUN_ID`). */
+  runId: string;
+  /** Service name (`MAESTRO_SERVICE`). */
+  service: string;
+  /** Step name (`MAESTRO_STEP`). */
+  step: string;
+  /** Whether this runs the step or its undo (`MAESTRO_PHASE`). */
+  phase: 'do' | 'undo';
+  /** Stable across retries of the same step in the same run (`MAESTRO_IDEMPOTENCY_KEY`). */
+  idempotencyKey: string;
+}
+
+export interface RunCommandInput {
+  command: CommandSpec;
+  /** Absolute working directory; must exist on the worker. */
+  cwd: string;
+  /** Added to the worker's environment; `fromEnv` values are read on the worker. */
+  env: Record<string, EnvValue>;
+  /** The process group is killed after this long (CommandTimedOut). */
+  timeoutMs: number;
+  context: StepContext;
+}
+
+export interface RunCommandResult {
+  /** Always 0: any other exit is a CommandFailed failure. */
+  exitCode: 0;
+  durationMs: number;
+  /** Last lines of stdout and stderr, interleaved as they arrived, secrets redacted. */
+  outputTail: string;
+  /** Last non-blank output line, secrets redacted. */
+  lastLine?: string;
+  /** Node whose worker ran the command. */
+  node: string;
+}
+
+/** Heartbeat details of `runCommand`. */
+export interface RunCommandHeartbeat {
+  lastLine?: string;
+}
+
+/** `details[0]` of a CommandFailed failure. */
+export interface CommandFailedDetails {
+  /** The exit code, or null when the process was killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  outputTail: string;
+}
+
+/** `details[0]` of a CommandTimedOut failure. */
+export interface CommandTimedOutDetails {
+  timeoutMs: number;
+  outputTail: string;
+}
+
+export interface RunCheckInput {
+  check: CheckSpec;
+  context: StepContext;
+}
+
+export interface CheckResult {
+  /** Probes made, good and bad. */
+  probes: number;
+  /** From the start of the activity to the last good probe. */
+  passedAfterMs: number;
+  lastObservation: string;
+  /** Node whose worker ran the probes. */
+  node: string;
+}
+
+/** Heartbeat details of `runCheck`, and `details[0]` of a CheckFailed failure. */
+export interface RunCheckHeartbeat {
+  probes: number;
+  lastObservation: string;
+}
