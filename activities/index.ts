@@ -1,12 +1,16 @@
 import { resolveDeps, type ActivityDeps } from './options';
+import { createRunCheck } from './run-check';
 import { createRunCommand } from './run-command';
 
 export { FAILURE_TYPES, type FailureType } from './failure-types';
 export type { ActivityDeps } from './options';
 export type { TailLimits } from './output-tail';
 export type {
+  CheckResult,
   CommandFailedDetails,
   CommandTimedOutDetails,
+  RunCheckHeartbeat,
+  RunCheckInput,
   RunCommandHeartbeat,
   RunCommandInput,
   RunCommandResult,
@@ -21,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   const resolved = resolveDeps(deps);
   return {
     runCommand: createRunCommand(resolved),
+    runCheck: createRunCheck(resolved),
   };
 }
 

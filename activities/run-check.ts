@@ -1,0 +1,91 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { CheckSpec } from '../plan/types';
+import { FAILURE_TYPES } from './failure-types';
+import type { ResolvedDeps } from './options';
+import { parseHostPort, probeHttp, probeTcp, type Probe } from './probes';
+import { stepLabel } from './run-command';
+import type { CheckResult, RunCheckHeartbeat, RunCheckInput } from './types';
+
+type Prober = (timeoutMs: number, cancel: AbortSignal) => Promise<Probe>;
+
+function proberFor(check: CheckSpec, where: string): Prober {
+  const invalid = (why: string): ApplicationFailure =>
+    ApplicationFailure.nonRetryable(`${where}: ${why}`, FAILURE_TYPES.invalidStep);
+  if ((check.http === undefined) === (check.tcp === undefined)) throw invalid('a check needs exactly one of http, tcp');
+  if (!(check.successes >= 1 && check.failures >= 1 && check.intervalMs >= 0 && check.timeoutMs > 0)) {
+    throw invalid('check thresholds must be positive');
+  }
+  if (check.http !== undefined) {
+    const url = check.http;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid(`not an http(s) URL: ${url}`);
+    const target = { url, status: check.status, ...(check.bodyIncludes === undefined ? {} : { bodyIncludes: check.bodyIncludes }) };
+    return (timeoutMs, cancel) => probeHttp(target, timeoutMs, cancel);
+  }
+  const target = parseHostPort(check.tcp ?? '');
+  if (!target) throw invalid(`not a host:port: ${check.tcp ?? ''}`);
+  return (timeoutMs, cancel) => probeTcp(target, timeoutMs, cancel);
+}
+
+export function createRunCheck(deps: ResolvedDeps) {
+  return async function runCheck(input: RunCheckInput): Promise<CheckResult> {
+    const ctx = Context.current();
+    const { check, context } = input;
+    const where = stepLabel(context);
+    const log = deps.logger.child({
+      plan: context.plan,
+      runId: context.runId,
+      service: context.service,
+      step: context.step,
+      node: deps.nodeName,
+      attempt: ctx.info.attempt,
+    });
+    const probe = proberFor(check, where);
+    const cancel = ctx.cancellationSignal;
+    const started = Date.now();
+    const deadline = started + check.timeoutMs;
+    let probes = 0;
+    let good = 0;
+    let bad = 0;
+    let lastObservation = '';
+    log.info({ target: check.http ?? check.tcp, successes: check.successes, failures: check.failures }, 'check started');
+
+    for (;;) {
+      cancel.throwIfAborted();
+      const remaining = Math.max(1, deadline - Date.now());
+      const result = await probe(Math.min(deps.probeTimeoutMs, remaining), cancel);
+      cancel.throwIfAborted();
+      probes += 1;
+      lastObservation = result.observation;
+      good = result.ok ? good + 1 : 0;
+      bad = result.ok ? 0 : bad + 1;
+      const details: RunCheckHeartbeat = { probes, lastObservation };
+      ctx.heartbeat(details);
+      log.debug(details, 'probe');
+
+      if (good >= check.successes) {
+        const passedAfterMs = Date.now() - started;
+        log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
+        return { probes, passedAfterMs, lastObservation, node: deps.nodeName };
+      }
+      if (bad >= check.failures) {
+        log.warn(details, 'check failed');
+        throw ApplicationFailure.retryable(
+          `${where}: ${lastObservation} (${bad} bad probe${bad > 1 ? 's' : ''} in a row)`,
+          FAILURE_TYPES.checkFailed,
+          details,
+        );
+      }
+      // Rejects with the CancelledFailure as soon as cancellation arrives.
+      await ctx.sleep(Math.max(0, Math.min(check.intervalMs, deadline - Date.now())));
+      // Probing at the deadline could only time out, and hide what the last real probe saw.
+      if (Date.now() >= deadline) {
+        log.warn(details, 'check timed out');
+        throw ApplicationFailure.retryable(
+          `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes > 1 ? 's' : ''}); last: ${lastObservation}`,
+          FAILURE_TYPES.checkFailed,
+          details,
+        );
+      }
+    }
+  };
+}

@@ -1,0 +1,158 @@
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { CancelledFailure } from '@temporalio/common';
+import { FAILURE_TYPES, type RunCheckHeartbeat, type RunCheckInput } from '../../activities';
+import type { CheckSpec } from '../../plan/types';
+import { context, failureOf, harness } from '../fixtures/activity-harness';
+
+const servers: Array<{ close: () => Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+function closer(server: Server | ReturnType<typeof createTcpServer>): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close(() => resolve());
+    });
+}
+
+/** An HTTP server on 127.0.0.1 answering each request with the next status of `statuses` (the last one repeats). */
+async function httpServer(
+  statuses: number[],
+  body = 'ok',
+  onRequest?: RequestListener,
+): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  const server = createHttpServer((req, res) => {
+    requests += 1;
+    if (onRequest) return onRequest(req, res);
+    res.writeHead(statuses[Math.min(requests, statuses.length) - 1] ?? 200, { 'content-type': 'text/plain' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: closer(server) });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, requests: () => requests };
+}
+
+/** A port on 127.0.0.1 that was just free: nothing listens there. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await closer(server)();
+  return port;
+}
+
+function check(target: Pick<CheckSpec, 'http' | 'tcp'>, extra: Partial<CheckSpec> = {}): RunCheckInput {
+  return {
+    check: { ...target, status: 200, successes: 1, failures: 3, intervalMs: 10, timeoutMs: 20_000, ...extra },
+    context: { ...context, step: 'health' },
+  };
+}
+
+describe('runCheck over HTTP', () => {
+  test('passes after `successes` consecutive good probes, heartbeating each', async () => {
+    const server = await httpServer([503, 503, 200]);
+    const { env, runCheck } = harness();
+    const beats: RunCheckHeartbeat[] = [];
+    env.on('heartbeat', (details: RunCheckHeartbeat) => beats.push(details));
+    const result = await runCheck(check({ http: server.url }, { successes: 3, failures: 5 }));
+    expect(result).toMatchObject({ probes: 5, lastObservation: `GET ${server.url}: 200`, node: 'macpro51' });
+    expect(result.passedAfterMs).toBeGreaterThanOrEqual(0);
+    expect(beats.map((beat) => beat.probes)).toEqual([1, 2, 3, 4, 5]);
+    expect(beats[0]?.lastObservation).toBe(`GET ${server.url}: got 503, expected 200`);
+  });
+
+  test('fails after `failures` consecutive bad probes, with the last observation', async () => {
+    const server = await httpServer([503]);
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 3 })));
+    expect(failure).toMatchObject({ type: FAILURE_TYPES.checkFailed, details: [{ probes: 3 }] });
+    expect(failure.message).toContain(`api/health: GET ${server.url}: got 503, expected 200`);
+    expect(server.requests()).toBe(3);
+  });
+
+  test('counts failures only in a row', async () => {
+    const server = await httpServer([503, 200, 503, 503]);
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ http: server.url }, { successes: 2, failures: 2 })));
+    expect(failure.details).toEqual([{ probes: 4, lastObservation: `GET ${server.url}: got 503, expected 200` }]);
+  });
+
+  test('checks for a body substring', async () => {
+    const server = await httpServer([200], '{"status":"ready"}');
+    const { runCheck } = harness();
+    const passed = await runCheck(check({ http: server.url }, { bodyIncludes: '"ready"' }));
+    expect(passed.lastObservation).toBe(`GET ${server.url}: 200, body includes "\\"ready\\""`);
+
+    const failure = await failureOf(runCheck(check({ http: server.url }, { bodyIncludes: 'migrated', failures: 2 })));
+    expect(failure.message).toContain(`GET ${server.url}: 200, but the body does not include "migrated"`);
+  });
+
+  test('reports a refused connection', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/health`;
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ http: url }, { failures: 2 })));
+    expect(failure.message).toContain(`GET ${url}: connection refused`);
+  });
+
+  test('gives up when its timeout elapses', async () => {
+    const server = await httpServer([503]);
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 1_000, timeoutMs: 300 })));
+    expect(failure.type).toBe(FAILURE_TYPES.checkFailed);
+    expect(failure.message).toMatch(/not healthy within 300ms \(\d+ probes\); last: GET .*: got 503, expected 200/);
+  });
+
+  test('stops probing as soon as it is cancelled between probes', async () => {
+    const server = await httpServer([503]);
+    const { env, runCheck } = harness();
+    env.on('heartbeat', (details: RunCheckHeartbeat) => {
+      if (details.probes === 2) env.cancel();
+    });
+    const error: unknown = await runCheck(check({ http: server.url }, { failures: 1_000, intervalMs: 50 }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+    expect(server.requests()).toBe(2);
+  });
+
+  test('abandons a hanging probe when cancelled', async () => {
+    const { env, runCheck } = harness({ probeTimeoutMs: 10 * 60_000 });
+    // Never answers: only cancellation can end the probe within the test's timeout.
+    const server = await httpServer([200], 'ok', () => env.cancel());
+    const error: unknown = await runCheck(check({ http: server.url })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+  }, 10_000);
+});
+
+describe('runCheck over TCP', () => {
+  test('passes against a listening port', async () => {
+    const server = createTcpServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: closer(server) });
+    const { port } = server.address() as AddressInfo;
+    const { runCheck } = harness();
+    const result = await runCheck(check({ tcp: `127.0.0.1:${port}` }, { successes: 2 }));
+    expect(result).toMatchObject({ probes: 2, lastObservation: `TCP 127.0.0.1:${port}: connected` });
+  });
+
+  test('fails against a closed port', async () => {
+    const port = await closedPort();
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ tcp: `127.0.0.1:${port}` }, { failures: 2 })));
+    expect(failure).toMatchObject({ type: FAILURE_TYPES.checkFailed, details: [{ probes: 2 }] });
+    expect(failure.message).toContain(`TCP 127.0.0.1:${port}: connection refused`);
+  });
+});
+
+describe('runCheck input', () => {
+  test('a check without exactly one target, or with a bad one, is invalid and not retried', async () => {
+    const { runCheck } = harness();
+    for (const target of [{}, { http: 'http://127.0.0.1:1/', tcp: '127.0.0.1:1' }, { tcp: 'no-port' }, { http: 'ftp://x/' }]) {
+      const failure = await failureOf(runCheck(check(target)));
+      expect(failure).toMatchObject({ type: FAILURE_TYPES.invalidStep, nonRetryable: true });
+    }
+  });
+});
