@@ -11,7 +11,7 @@ export interface ActivityDeps {
   nodeName: string;
   /** Between SIGTERM and SIGKILL when a command's process group is stopped. Default 5000 ms. */
   killGraceMs?: number;
-  /** A running command heartbeats at least this often, output or not. Default 1000 ms. */
+  /** A running command or check heartbeats at least this often, news or not. Default 1000 ms. */
   heartbeatIntervalMs?: number;
   /** Output lines trigger a heartbeat at most this often. Default 250 ms. */
   heartbeatThrottleMs?: number;

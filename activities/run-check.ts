@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CheckSpec } from '../plan/types';
 import { FAILURE_TYPES } from './failure-types';
+import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
 import { parseHostPort, probeHttp, probeTcp, type Probe } from './probes';
 import { stepLabel } from './run-command';
@@ -48,44 +49,54 @@ export function createRunCheck(deps: ResolvedDeps) {
     let bad = 0;
     let lastObservation = '';
     log.info({ target: check.http ?? check.tcp, successes: check.successes, failures: check.failures }, 'check started');
+    // Between probes too: with a long interval, a per-probe heartbeat alone could outlast the
+    // heartbeat timeout, and cancellation would not arrive until the next probe.
+    const heartbeater = new Heartbeater(
+      () => ctx.heartbeat({ probes, lastObservation } satisfies RunCheckHeartbeat),
+      deps.heartbeatIntervalMs,
+      0,
+    );
+    try {
+      for (;;) {
+        cancel.throwIfAborted();
+        const remaining = Math.max(1, deadline - Date.now());
+        const result = await probe(Math.min(deps.probeTimeoutMs, remaining), cancel);
+        cancel.throwIfAborted();
+        probes += 1;
+        lastObservation = result.observation;
+        good = result.ok ? good + 1 : 0;
+        bad = result.ok ? 0 : bad + 1;
+        const details: RunCheckHeartbeat = { probes, lastObservation };
+        heartbeater.poke();
+        log.debug(details, 'probe');
 
-    for (;;) {
-      cancel.throwIfAborted();
-      const remaining = Math.max(1, deadline - Date.now());
-      const result = await probe(Math.min(deps.probeTimeoutMs, remaining), cancel);
-      cancel.throwIfAborted();
-      probes += 1;
-      lastObservation = result.observation;
-      good = result.ok ? good + 1 : 0;
-      bad = result.ok ? 0 : bad + 1;
-      const details: RunCheckHeartbeat = { probes, lastObservation };
-      ctx.heartbeat(details);
-      log.debug(details, 'probe');
-
-      if (good >= check.successes) {
-        const passedAfterMs = Date.now() - started;
-        log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
-        return { probes, passedAfterMs, lastObservation, node: deps.nodeName };
+        if (good >= check.successes) {
+          const passedAfterMs = Date.now() - started;
+          log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
+          return { probes, passedAfterMs, lastObservation, node: deps.nodeName };
+        }
+        if (bad >= check.failures) {
+          log.warn(details, 'check failed');
+          throw ApplicationFailure.retryable(
+            `${where}: ${lastObservation} (${bad} bad probe${bad > 1 ? 's' : ''} in a row)`,
+            FAILURE_TYPES.checkFailed,
+            details,
+          );
+        }
+        // Rejects with the CancelledFailure as soon as cancellation arrives.
+        await ctx.sleep(Math.max(0, Math.min(check.intervalMs, deadline - Date.now())));
+        // Probing at the deadline could only time out, and hide what the last real probe saw.
+        if (Date.now() >= deadline) {
+          log.warn(details, 'check timed out');
+          throw ApplicationFailure.retryable(
+            `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes > 1 ? 's' : ''}); last: ${lastObservation}`,
+            FAILURE_TYPES.checkFailed,
+            details,
+          );
+        }
       }
-      if (bad >= check.failures) {
-        log.warn(details, 'check failed');
-        throw ApplicationFailure.retryable(
-          `${where}: ${lastObservation} (${bad} bad probe${bad > 1 ? 's' : ''} in a row)`,
-          FAILURE_TYPES.checkFailed,
-          details,
-        );
-      }
-      // Rejects with the CancelledFailure as soon as cancellation arrives.
-      await ctx.sleep(Math.max(0, Math.min(check.intervalMs, deadline - Date.now())));
-      // Probing at the deadline could only time out, and hide what the last real probe saw.
-      if (Date.now() >= deadline) {
-        log.warn(details, 'check timed out');
-        throw ApplicationFailure.retryable(
-          `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes > 1 ? 's' : ''}); last: ${lastObservation}`,
-          FAILURE_TYPES.checkFailed,
-          details,
-        );
-      }
+    } finally {
+      heartbeater.stop();
     }
   };
 }
