@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 export interface Probe {
   ok: boolean;
   observation: string;
+  /** No answer within the probe's timeout. */
+  timedOut?: boolean;
 }
 
 export interface HttpTarget {
@@ -42,9 +44,14 @@ function asErrorLike(value: unknown): ErrorLike | undefined {
   return typeof value === 'object' && value !== null ? (value as ErrorLike) : undefined;
 }
 
+function isTimeout(error: unknown): boolean {
+  const name = asErrorLike(error)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
 function describeError(error: unknown, timeoutMs: number): string {
   const outer = asErrorLike(error);
-  if (outer?.name === 'TimeoutError' || outer?.name === 'AbortError') return `no answer within ${timeoutMs}ms`;
+  if (isTimeout(error)) return `no answer within ${timeoutMs}ms`;
   // fetch wraps the socket error in `cause`.
   const cause = asErrorLike(outer?.cause) ?? outer;
   const words = typeof cause?.code === 'string' ? ERROR_WORDS[cause.code] : undefined;
@@ -107,7 +114,7 @@ export async function probeHttp(target: HttpTarget, timeoutMs: number, cancel: A
       ? { ok: true, observation: `${label}: ${response.status}, body includes ${quoted}` }
       : { ok: false, observation: `${label}: ${response.status}, but the body does not include ${quoted}` };
   } catch (error) {
-    return { ok: false, observation: `${label}: ${describeError(error, timeoutMs)}` };
+    return { ok: false, observation: `${label}: ${describeError(error, timeoutMs)}`, timedOut: isTimeout(error) };
   }
 }
 
@@ -124,7 +131,10 @@ export function probeTcp(target: TcpTarget, timeoutMs: number, cancel: AbortSign
       resolve(probe);
     };
     const onAbort = (): void => finish({ ok: false, observation: `${label}: cancelled` });
-    const timer = setTimeout(() => finish({ ok: false, observation: `${label}: no answer within ${timeoutMs}ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, observation: `${label}: no answer within ${timeoutMs}ms`, timedOut: true }),
+      timeoutMs,
+    );
     cancel.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish({ ok: true, observation: `${label}: connected` }));
     socket.once('error', (error) => finish({ ok: false, observation: `${label}: ${describeError(error, timeoutMs)}` }));

@@ -56,12 +56,24 @@ export function createRunCheck(deps: ResolvedDeps) {
       deps.heartbeatIntervalMs,
       0,
     );
+    const timedOut = (): ApplicationFailure => {
+      const details: RunCheckHeartbeat = { probes, lastObservation };
+      log.warn(details, 'check timed out');
+      return ApplicationFailure.retryable(
+        `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`,
+        FAILURE_TYPES.checkFailed,
+        details,
+      );
+    };
     try {
       for (;;) {
         cancel.throwIfAborted();
-        const remaining = Math.max(1, deadline - Date.now());
-        const result = await probe(Math.min(deps.probeTimeoutMs, remaining), cancel);
+        const probeTimeoutMs = Math.min(deps.probeTimeoutMs, Math.max(1, deadline - Date.now()));
+        const result = await probe(probeTimeoutMs, cancel);
         cancel.throwIfAborted();
+        // A probe the deadline cut short says nothing about the target, only that time ran out;
+        // the previous probe's observation is the one worth reporting.
+        if (result.timedOut && probeTimeoutMs < deps.probeTimeoutMs && probes > 0) throw timedOut();
         probes += 1;
         lastObservation = result.observation;
         good = result.ok ? good + 1 : 0;
@@ -78,7 +90,7 @@ export function createRunCheck(deps: ResolvedDeps) {
         if (bad >= check.failures) {
           log.warn(details, 'check failed');
           throw ApplicationFailure.retryable(
-            `${where}: ${lastObservation} (${bad} bad probe${bad > 1 ? 's' : ''} in a row)`,
+            `${where}: ${lastObservation} (${bad} bad probe${bad === 1 ? '' : 's'} in a row)`,
             FAILURE_TYPES.checkFailed,
             details,
           );
@@ -86,14 +98,7 @@ export function createRunCheck(deps: ResolvedDeps) {
         // Rejects with the CancelledFailure as soon as cancellation arrives.
         await ctx.sleep(Math.max(0, Math.min(check.intervalMs, deadline - Date.now())));
         // Probing at the deadline could only time out, and hide what the last real probe saw.
-        if (Date.now() >= deadline) {
-          log.warn(details, 'check timed out');
-          throw ApplicationFailure.retryable(
-            `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes > 1 ? 's' : ''}); last: ${lastObservation}`,
-            FAILURE_TYPES.checkFailed,
-            details,
-          );
-        }
+        if (Date.now() >= deadline) throw timedOut();
       }
     } finally {
       heartbeater.stop();

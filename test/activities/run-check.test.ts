@@ -18,7 +18,10 @@ function closer(server: Server | ReturnType<typeof createTcpServer>): () => Prom
     });
 }
 
-/** An HTTP server on 127.0.0.1 answering each request with the next status of `statuses` (the last one repeats). */
+/**
+ * An HTTP server on 127.0.0.1 answering each request with the next status of `statuses` (the last
+ * one repeats); status 0 never answers.
+ */
 async function httpServer(
   statuses: number[],
   body = 'ok',
@@ -28,7 +31,9 @@ async function httpServer(
   const server = createHttpServer((req, res) => {
     requests += 1;
     if (onRequest) return onRequest(req, res);
-    res.writeHead(statuses[Math.min(requests, statuses.length) - 1] ?? 200, { 'content-type': 'text/plain' });
+    const status = statuses[Math.min(requests, statuses.length) - 1] ?? 200;
+    if (status === 0) return;
+    res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,7 +121,22 @@ describe('runCheck over HTTP', () => {
     const { runCheck } = harness();
     const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 1_000, timeoutMs: 300 })));
     expect(failure.type).toBe(FAILURE_TYPES.checkFailed);
-    expect(failure.message).toMatch(/not healthy within 300ms \(\d+ probes\); last: GET .*: got 503, expected 200/);
+    expect(failure.message).toMatch(/not healthy within 300ms \(\d+ probes?\); last: GET .*: got 503, expected 200/);
+  });
+
+  test('reports a probe that gets no answer within the probe timeout', async () => {
+    const server = await httpServer([0]);
+    const { runCheck } = harness({ probeTimeoutMs: 50 });
+    const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 2 })));
+    expect(failure.message).toBe(`api/health: GET ${server.url}: no answer within 50ms (2 bad probes in a row)`);
+  });
+
+  test('a probe cut short by the deadline does not hide what the previous probe saw', async () => {
+    const server = await httpServer([503, 0]);
+    const { runCheck } = harness();
+    const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 10, timeoutMs: 300 })));
+    expect(failure.message).toBe(`api/health: not healthy within 300ms (1 probe); last: GET ${server.url}: got 503, expected 200`);
+    expect(server.requests()).toBe(2);
   });
 
   test('stops probing as soon as it is cancelled between probes', async () => {
