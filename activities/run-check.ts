@@ -85,7 +85,7 @@ export function createRunCheck(deps: ResolvedDeps) {
         if (good >= check.successes) {
           const passedAfterMs = Date.now() - started;
           log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
-          return { probes, passedAfterMs, lastObservation, node: deps.nodeName };
+          return { probes, passedAfterMs, lastObservation, node: deps.nodeName, attempt: ctx.info.attempt };
         }
         if (bad >= check.failures) {
           log.warn(details, 'check failed');

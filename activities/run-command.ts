@@ -118,7 +118,7 @@ export function createRunCommand(deps: ResolvedDeps) {
       case 'exited': {
         if (outcome.code === 0) {
           log.info({ durationMs, lastLine }, 'command succeeded');
-          return { exitCode: 0, durationMs, outputTail, ...(lastLine === undefined ? {} : { lastLine }), node: deps.nodeName };
+          return { exitCode: 0, durationMs, outputTail, ...(lastLine === undefined ? {} : { lastLine }), node: deps.nodeName, attempt };
         }
         const how = outcome.code === null ? `was killed by ${outcome.signal ?? 'a signal'}` : `exited with code ${outcome.code}`;
         log.warn({ durationMs, exitCode: outcome.code, signal: outcome.signal, outputTail }, 'command failed');

@@ -37,6 +37,8 @@ export interface RunCommandResult {
   lastLine?: string;
   /** Node whose worker ran the command. */
   node: string;
+  /** Which attempt succeeded (1-based, `MAESTRO_ATTEMPT`). */
+  attempt: number;
 }
 
 /** Heartbeat details of `runCommand`. */
@@ -71,6 +73,8 @@ export interface CheckResult {
   lastObservation: string;
   /** Node whose worker ran the probes. */
   node: string;
+  /** Which attempt passed (1-based). */
+  attempt: number;
 }
 
 /** Heartbeat details of `runCheck`, and `details[0]` of a CheckFailed failure. */

@@ -64,7 +64,7 @@ describe('runCheck over HTTP', () => {
     const beats: RunCheckHeartbeat[] = [];
     env.on('heartbeat', (details: RunCheckHeartbeat) => beats.push(details));
     const result = await runCheck(check({ http: server.url }, { successes: 3, failures: 5 }));
-    expect(result).toMatchObject({ probes: 5, lastObservation: `GET ${server.url}: 200`, node: 'macpro51' });
+    expect(result).toMatchObject({ probes: 5, lastObservation: `GET ${server.url}: 200`, node: 'macpro51', attempt: 1 });
     expect(result.passedAfterMs).toBeGreaterThanOrEqual(0);
     // A slow machine may add between-probe heartbeats; each probe is reported at least once.
     expect([...new Set(beats.map((beat) => beat.probes))]).toEqual([1, 2, 3, 4, 5]);

@@ -66,6 +66,7 @@ describe('runCommand', () => {
       'MAESTRO_STEP=migrate',
       `home=${process.env.HOME ?? ''}`,
     ]);
+    expect(result.attempt).toBe(3);
   });
 
   test('a fromEnv secret is resolved on the worker and redacted from tail, heartbeats and logs', async () => {
