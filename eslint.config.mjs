@@ -27,7 +27,7 @@ export default tseslint.config(
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow and plan code must stay deterministic: no Node built-ins.' })),
-          patterns: [{ group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' }],
+          patterns: [{ regex: '(^|/)activities(/(?!failure-types$).*)?$', allowTypeImports: true, message: 'Import activities as types only (failure-types holds plain constants).' }],
         },
       ],
     },

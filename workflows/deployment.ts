@@ -4,7 +4,7 @@ import { ServiceChildren, type ChildResult } from './children';
 import { Controls } from './controls';
 import { GateKeeper, gateFails, gatePasses } from './gates';
 import { registerHandlers } from './handlers';
-import { RUN_NOT_SUCCEEDED, type RunOutcome } from './progress';
+import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
 import { RunBook, now, type DeploymentInput } from './run-book';
 
@@ -29,9 +29,9 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
     if (!isCancellation(err)) throw err;
     controls.requestStop({ reason: 'the workflow was cancelled', rollback: true, aborted: true });
   }
-  await CancellationScope.nonCancellable(() => finish(book, controls, children));
+  const final = await CancellationScope.nonCancellable(() => finish(book, controls, children));
   book.progress.endedAt = now();
-  book.setRunState(book.progress.state);
+  book.setRunState(final);
   await condition(allHandlersFinished);
   const outcome: RunOutcome = {
     runId: book.progress.runId,
@@ -49,12 +49,17 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
 async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): Promise<void> {
   const { strategy } = book.plan;
   for (;;) {
+    const before = book.version;
     if (controls.stop) return;
     // While a decision is pending, the failed service may still be retried: its dependents wait.
     const blocked = controls.pendingDecision ? [] : blockedServices({ plan: book.plan, states: book.states() });
     for (const name of blocked) {
       book.setServiceState(name, 'skipped');
       book.service(name).error = 'a dependency did not succeed';
+    }
+    // Held services go back to pending once their gates are decided, so this pass can start them.
+    for (const s of Object.values(book.progress.services)) {
+      if (s.state === 'awaiting-approval' && gates.gatesFor(s.name).every((g) => gatePasses(g) || gateFails(g))) book.setServiceState(s.name, 'pending');
     }
     if (!controls.paused) {
       for (const name of eligibleServices({ plan: book.plan, waves: book.progress.waves, states: book.states(), mode: strategy.mode })) {
@@ -72,16 +77,12 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
         }
         children.start(name, controls.paused);
       }
-      // Held services go back to pending once their gates pass, so the loop can start them.
-      for (const s of Object.values(book.progress.services)) {
-        if (s.state === 'awaiting-approval' && gates.gatesFor(s.name).every((g) => gatePasses(g) || gateFails(g))) book.setServiceState(s.name, 'pending');
-      }
     }
     updateRunState(book, gates, controls);
     const settled = Object.values(book.progress.services).every((s) => isSettled(s.state));
     if (settled && children.size === 0) return;
-    const seen = book.version;
-    await condition(() => book.version !== seen);
+    // A pass that changed something (a gate failed, a service was released) gets another pass.
+    if (book.version === before) await condition(() => book.version !== before);
   }
 }
 
@@ -141,12 +142,11 @@ function onGateFailed(book: RunBook, controls: Controls, service: string, gate: 
 }
 
 /** After the loop: stop what runs, roll back if asked, and name the final state. */
-async function finish(book: RunBook, controls: Controls, children: ServiceChildren): Promise<void> {
+async function finish(book: RunBook, controls: Controls, children: ServiceChildren): Promise<RunState> {
   const stop = controls.stop;
   if (!stop) {
     const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped');
-    book.progress.state = failed ? 'failed' : 'succeeded';
-    return;
+    return failed ? 'failed' : 'succeeded';
   }
   book.progress.failure ??= stop.reason;
   if (stop.rollback) book.setRunState('rolling-back');
@@ -156,8 +156,7 @@ async function finish(book: RunBook, controls: Controls, children: ServiceChildr
     book.setRunState('rolling-back');
     const failures = await rollBack(book, children);
     book.progress.rollbackFailures.push(...failures);
-    book.progress.state = failures.length ? 'rollback-incomplete' : stop.aborted ? 'aborted' : 'rolled-back';
-  } else {
-    book.progress.state = stop.aborted ? 'aborted' : 'failed';
+    return failures.length ? 'rollback-incomplete' : stop.aborted ? 'aborted' : 'rolled-back';
   }
+  return stop.aborted ? 'aborted' : 'failed';
 }

@@ -92,13 +92,13 @@ export class RunBook {
     this.touch();
   }
 
-  setRunState(state: RunState, details?: string): void {
+  setRunState(state: RunState): void {
     if (this.progress.state !== state) {
       this.progress.state = state;
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+      this.touch();
     }
-    setCurrentDetails(details ?? this.describe());
-    this.touch();
+    setCurrentDetails(this.describe());
   }
 
   audit(entry: Omit<AuditEntry, 'at'>): AuditEntry {

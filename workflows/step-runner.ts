@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MaestroActivities } from '../activities';
 import { FAILURE_TYPES } from '../activities/failure-types';
 import { nodeTaskQueue } from '../plan/task-queues';
@@ -10,6 +10,11 @@ import type { StepProgress } from './progress';
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** Room for a check's last probe and the round trip beyond its own timeout. */
 const CHECK_MARGIN_MS = 10_000;
+/**
+ * The command's own timeout kills its process group (TERM, a 5 s grace, KILL) and reports
+ * CommandTimedOut; Temporal's timeout sits beyond that so it never wins the race.
+ */
+const COMMAND_MARGIN_MS = 10_000;
 
 const NON_RETRYABLE = [FAILURE_TYPES.commandNotFound, FAILURE_TYPES.missingSecret, FAILURE_TYPES.invalidStep];
 
@@ -66,11 +71,11 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
     } else if (step.kind === 'check' && step.check) {
       const result = await activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context });
       progress.lastLine = result.lastObservation;
-      progress.attempts = (result as { attempt?: number }).attempt ?? progress.attempts;
+      progress.attempts = result.attempt;
     } else if (step.kind === 'run' && step.run) {
-      const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+      const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
       progress.lastLine = result.lastLine;
-      progress.attempts = (result as { attempt?: number }).attempt ?? progress.attempts;
+      progress.attempts = result.attempt;
     } else {
       throw ApplicationFailure.nonRetryable(`step ${step.name} has nothing to run`, FAILURE_TYPES.invalidStep);
     }
@@ -88,7 +93,7 @@ export async function runUndoOnNode(
   try {
     const result = await activities(step.node, ctx, {
       activityId: `undo:${step.name}@${step.node}`,
-      timeoutMs: step.timeoutMs,
+      timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS,
       retry: step.retry,
       summary: `undo ${ctx.service}/${step.name} @ ${step.node}`,
     }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
@@ -99,7 +104,8 @@ export async function runUndoOnNode(
 }
 
 function toStepFailure(err: unknown, node: string): unknown {
-  if (!(err instanceof ActivityFailure)) return err;
+  // Cancellation must stay recognisable as such, so the service undoes and reports 'cancelled'.
+  if (!(err instanceof ActivityFailure) || isCancellation(err)) return err;
   const cause = err.cause;
   if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
     return new StepFailure(`node ${node} is down: no worker took the task within the node timeout`, true);

@@ -1,7 +1,9 @@
 import type { CommandRegistrar } from './context';
+import { registerOperatorCommands } from './operator-commands';
 import { registerPlanCommands } from './plan-commands';
 import { registerRunCommands } from './run-commands';
+import { registerSteerCommands } from './steer-commands';
 import { registerWorkerCommands } from './worker-commands';
 
 /** Every command group of the CLI, in help order. */
-export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerWorkerCommands];
+export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerWorkerCommands];

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -158,7 +159,7 @@ describe('deployment workflow (real dev server)', () => {
     const lateStarted = () => logLines(log).some((l) => l.startsWith('late '));
     if (startsEarly) await waitFor(async () => lateStarted());
     expect(lateStarted()).toBe(startsEarly);
-    require('node:fs').writeFileSync(release, '');
+    writeFileSync(release, '');
     const { outcome } = await run.finished();
     expect(outcome.state).toBe('succeeded');
   });

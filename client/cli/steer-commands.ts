@@ -1,0 +1,104 @@
+import { userInfo } from 'node:os';
+import { DECISIONS, type Decision } from '../../plan/messages';
+import { abortCommand } from '../commands/abort';
+import { approveCommand } from '../commands/approve';
+import { decideCommand } from '../commands/decide';
+import { pauseCommand, resumeCommand } from '../commands/pause';
+import { rejectCommand } from '../commands/reject';
+import { InvalidInputError } from '../errors';
+import type { CommandRegistrar } from './context';
+import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
+
+interface SteerFlags extends ConnectionFlags {
+  as?: string;
+  wave?: string;
+  service?: string;
+  comment?: string;
+  reason?: string;
+  json?: boolean;
+  rollback?: boolean;
+}
+
+function waveNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`--wave must be a wave number (1, 2, …), got "${value}"`);
+  return n;
+}
+
+const operator = (flags: SteerFlags) => flags.as ?? userInfo().username;
+
+/** approve, reject, decide, pause, resume, abort: an operator's hands on a run. */
+export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
+  withConnectionFlags(
+    program
+      .command('approve')
+      .description('approve an open gate (refused with the reason, exit 3, if it does not apply)')
+      .argument('<id>', 'run id')
+      .requiredOption('--as <name>', 'who approves (checked against the plan approvers)')
+      .option('--wave <n>', 'the wave whose gate to answer (default: the only open gate)')
+      .option('--service <name>', 'the service whose gate to answer')
+      .option('--comment <text>', 'kept in the audit trail')
+      .option('--json', 'print the gate as JSON'),
+  ).action((runId: string, flags: SteerFlags) =>
+    ctx.execute(() =>
+      approveCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: flags.as!, wave: waveNumber(flags.wave), service: flags.service, comment: flags.comment, json: flags.json }),
+    ),
+  );
+
+  withConnectionFlags(
+    program
+      .command('reject')
+      .description("reject an open gate; the plan's onFailure applies")
+      .argument('<id>', 'run id')
+      .requiredOption('--as <name>', 'who rejects')
+      .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+      .option('--wave <n>', 'the wave whose gate to answer')
+      .option('--service <name>', 'the service whose gate to answer')
+      .option('--json', 'print the gate as JSON'),
+  ).action((runId: string, flags: SteerFlags) =>
+    ctx.execute(() =>
+      rejectCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: flags.as!, reason: flags.reason!, wave: waveNumber(flags.wave), service: flags.service, json: flags.json }),
+    ),
+  );
+
+  withConnectionFlags(
+    program
+      .command('decide')
+      .description('decide about the failed service a paused run waits on: retry, skip, rollback or abort')
+      .argument('<id>', 'run id')
+      .argument('<action>', DECISIONS.join('|'))
+      .requiredOption('--as <name>', 'who decides')
+      .option('--comment <text>', 'kept in the audit trail')
+      .option('--json', 'print JSON'),
+  ).action((runId: string, action: string, flags: SteerFlags) =>
+    ctx.execute(async () => {
+      if (!DECISIONS.includes(action as Decision)) throw new InvalidInputError(`unknown decision "${action}"`, `Use one of: ${DECISIONS.join(', ')}.`);
+      await decideCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, action: action as Decision, as: flags.as!, comment: flags.comment, json: flags.json });
+    }),
+  );
+
+  for (const [name, fn, what] of [
+    ['pause', pauseCommand, 'no new step starts; running steps finish'],
+    ['resume', resumeCommand, 'start steps again after a pause'],
+  ] as const) {
+    withConnectionFlags(program.command(name).description(what).argument('<id>', 'run id').option('--as <name>', 'recorded in the audit trail').option('--json', 'print JSON')).action(
+      (runId: string, flags: SteerFlags) => ctx.execute(() => fn({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: operator(flags), json: flags.json })),
+    );
+  }
+
+  withConnectionFlags(
+    program
+      .command('abort')
+      .description('stop the run: in-flight services undo themselves, then every succeeded one is undone')
+      .argument('<id>', 'run id')
+      .option('--no-rollback', 'leave succeeded services as they are')
+      .option('--as <name>', 'recorded in the audit trail')
+      .option('--reason <text>', 'recorded in the audit trail')
+      .option('--json', 'print JSON'),
+  ).action((runId: string, flags: SteerFlags) =>
+    ctx.execute(() =>
+      abortCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, rollback: flags.rollback !== false, as: operator(flags), reason: flags.reason, json: flags.json }),
+    ),
+  );
+};

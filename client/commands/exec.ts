@@ -1,0 +1,124 @@
+import { userInfo } from 'node:os';
+import type { Client } from '@temporalio/client';
+import { parseDuration } from '../../plan/durations';
+import { parsePlanText } from '../../plan/parse';
+import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
+import type { NodeSpec, NormalizedPlan } from '../../plan/types';
+import type { deploymentWorkflow } from '../../workflows/deployment';
+import { serviceWorkflowId } from '../../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { connectClient, type ConnectionSettings } from '../connection';
+import { InvalidInputError } from '../errors';
+import { EXIT } from '../exit-codes';
+import { PlanInvalidError } from '../load-plan';
+import type { Output } from '../output';
+import { awaitOutcome, fetchProgress } from '../run-handle';
+import { renderExecResults, type ExecResult } from '../render/exec-results';
+import { fetchStepOutput } from '../watch/history';
+import { clusterNodes } from './nodes';
+
+/** The plan name of `exec` runs: they show in `list` under it and are left out of delivery figures. */
+export const EXEC_PLAN_NAME = 'maestro-exec';
+
+export interface ExecOptions {
+  output: Output;
+  connection: ConnectionSettings;
+  /** The command. One word is run by `/bin/sh -c` (so `$VARS`, pipes and `&&` work); several are an argv, no shell. */
+  command: string[];
+  /** The node to run on. Either this or `all`. */
+  node?: string;
+  /** Run on every node of the cluster at once, one service per node in one run. Default false. */
+  all?: boolean;
+  /** Cluster file naming the nodes. Default: `maestro.cluster.yaml` here, else the built-in three nodes. */
+  clusterFile?: string;
+  /** Working directory on the node (absolute). Default `/`. */
+  cwd?: string;
+  /** Per node, e.g. `30s`. Default `10m`. */
+  timeout?: string;
+  /** How long a node may take to pick the command up before it counts as down. Default `30s`. */
+  nodeTimeout?: string;
+  /** Operator recorded as the starter. Default: the OS user. */
+  as?: string;
+  json?: boolean;
+}
+
+/** `maestro exec`: one command on one node (or all) through the node's task queue, as a one-step run. Exit 0 when it succeeded everywhere. */
+export async function execCommand(options: ExecOptions): Promise<number> {
+  if (!options.command.length) throw new InvalidInputError('no command given', 'Put it after --, e.g. `maestro exec --node macpro51 -- uname -s`.');
+  if (Boolean(options.node) === Boolean(options.all)) throw new InvalidInputError('give either --node NAME or --all');
+  const nodes = await clusterNodes(options.clusterFile);
+  if (options.node && !nodes.some((n) => n.name === options.node)) {
+    throw new InvalidInputError(`unknown node "${options.node}"`, `Known nodes: ${nodes.map((n) => n.name).join(', ')}.`);
+  }
+  const targets = options.all ? nodes.map((n) => n.name) : [options.node!];
+  const runId = `exec-${options.all ? 'all' : options.node}-${stamp(new Date())}`;
+  const plan = execPlan(options, nodes, targets);
+  const startedBy = options.as ?? userInfo().username;
+  const shown = options.command.join(' ');
+
+  const client = await connectClient(options.connection);
+  try {
+    const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
+      workflowId: runId,
+      taskQueue: ORCHESTRATOR_TASK_QUEUE,
+      args: [{ runId, plan, startedBy }],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
+        { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+        { key: SEARCH_ATTRIBUTES.wave, value: 1 },
+        { key: SEARCH_ATTRIBUTES.services, value: targets },
+      ],
+      staticSummary: `exec on ${options.all ? 'every node' : options.node}: ${shown}`.slice(0, 400),
+      staticDetails: `Started by ${startedBy} with \`maestro exec\`.`,
+    });
+    if (!options.json) options.output.err(`${runId}: ${shown} on ${targets.join(', ')}`);
+    await awaitOutcome(handle);
+    const progress = await fetchProgress(client, handle);
+    const results = await Promise.all(targets.map((node) => resultOf(client, runId, node, progress.services[node])));
+    if (options.json) options.output.out(JSON.stringify({ runId, command: options.command, state: progress.state, results }, null, 2));
+    else options.output.out(renderExecResults(results, { table: Boolean(options.all) }));
+    return results.every((r) => r.ok) ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** A one-step plan per target node, validated like any plan; nodes that fail do not stop the others. */
+export function execPlan(options: Pick<ExecOptions, 'command' | 'cwd' | 'timeout' | 'nodeTimeout'>, nodes: NodeSpec[], targets: string[]): NormalizedPlan {
+  const run = options.command.length === 1 ? options.command[0] : options.command;
+  const raw = {
+    apiVersion: 'maestro/v1',
+    name: EXEC_PLAN_NAME,
+    workdir: options.cwd ?? '/',
+    strategy: { mode: 'dag', maxParallel: targets.length, onFailure: 'continue', nodeTimeout: options.nodeTimeout ?? '30s' },
+    defaults: { timeout: options.timeout ?? '10m', retry: { maxAttempts: 1 } },
+    services: Object.fromEntries(targets.map((node) => [node, { node, steps: [{ name: 'exec', run }] }])),
+  };
+  for (const [flag, value] of [['--timeout', options.timeout], ['--node-timeout', options.nodeTimeout]] as const) {
+    if (value !== undefined && parseDuration(value) === undefined) throw new InvalidInputError(`${flag}: malformed duration "${value}"`, 'Use e.g. 30s, 5m or 1h.');
+  }
+  const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', cluster: { nodes } });
+  if (!result.ok) throw new PlanInvalidError(result.errors, 'the exec request');
+  return result.plan;
+}
+
+async function resultOf(client: Client, runId: string, node: string, service: { state: string; error?: string; steps: Array<{ lastLine?: string }> } | undefined): Promise<ExecResult> {
+  const output = await fetchStepOutput(client, serviceWorkflowId(runId, node)).catch(() => undefined);
+  const ok = service?.state === 'succeeded';
+  return {
+    node,
+    ok,
+    state: service?.state ?? 'unknown',
+    exitCode: output?.exitCode,
+    durationMs: output?.durationMs,
+    outputTail: output?.outputTail ?? '',
+    lastLine: service?.steps[0]?.lastLine,
+    error: ok ? undefined : (service?.error ?? output?.error),
+  };
+}
+
+/** `20261121T133012345Z`: sortable, and unique enough for one operator's commands. */
+function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
+}

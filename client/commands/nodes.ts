@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { DEFAULT_NODES } from '../../plan/defaults';
+import { formatDuration, parseDuration } from '../../plan/durations';
+import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
+import type { NodeSpec } from '../../plan/types';
+import { connectClient, type ConnectionSettings } from '../connection';
+import { InvalidInputError } from '../errors';
+import { EXIT } from '../exit-codes';
+import { CLUSTER_FILE_NAME, loadCluster } from '../load-plan';
+import type { Output } from '../output';
+import { renderTable, shortTime } from '../render/table';
+
+const TaskQueueType = temporal.api.enums.v1.TaskQueueType;
+
+/**
+ * An idle worker's poll waits on the server up to its long-poll interval (60 s by default)
+ * before it polls again, so only a poller silent for longer than that is gone.
+ */
+export const DEFAULT_STALE_AFTER = '90s';
+
+/** A task queue's workers as its pollers tell. */
+export interface QueueStatus {
+  taskQueue: string;
+  /** A poller was seen within the stale-after window. */
+  up: boolean;
+  /** Last poll of any worker (server time, ISO). */
+  lastSeen?: string;
+  lastSeenAgoMs?: number;
+  workers: Array<{ identity: string; lastSeen?: string }>;
+}
+
+export interface NodeStatus extends QueueStatus {
+  node: string;
+  os: string;
+  arch: string;
+  roles: string[];
+}
+
+export interface NodesReport {
+  staleAfterMs: number;
+  nodes: NodeStatus[];
+  /** The orchestrator worker (runs the workflows): without it nothing moves. */
+  orchestrator: QueueStatus;
+  /** Names of the nodes that are down. */
+  down: string[];
+}
+
+export interface NodesOptions {
+  output: Output;
+  connection: ConnectionSettings;
+  /** Cluster file naming the nodes. Default: `maestro.cluster.yaml` here, else the built-in three nodes. */
+  clusterFile?: string;
+  /** A node whose workers have not polled for this long is down, e.g. `90s`. Default `90s`. */
+  staleAfter?: string;
+  json?: boolean;
+}
+
+/** The cluster's nodes: from `clusterFile`, else `maestro.cluster.yaml` in the working directory, else the defaults. */
+export async function clusterNodes(clusterFile?: string): Promise<NodeSpec[]> {
+  const file = clusterFile ?? (existsSync(CLUSTER_FILE_NAME) ? CLUSTER_FILE_NAME : undefined);
+  return file ? (await loadCluster(file)).nodes : DEFAULT_NODES.map((n) => ({ ...n, roles: [...n.roles] }));
+}
+
+export async function describeQueue(client: Client, taskQueue: string, kind: 'activity' | 'workflow', staleAfterMs: number, nowMs = Date.now()): Promise<QueueStatus> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: kind === 'activity' ? TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY : TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  const workers = (response.pollers ?? []).map((p) => ({ identity: p.identity ?? '?', ms: optionalTsToMs(p.lastAccessTime) }));
+  const last = Math.max(-Infinity, ...workers.map((w) => w.ms ?? -Infinity));
+  const seen = Number.isFinite(last);
+  return {
+    taskQueue,
+    up: seen && nowMs - last <= staleAfterMs,
+    lastSeen: seen ? new Date(last).toISOString() : undefined,
+    lastSeenAgoMs: seen ? Math.max(0, nowMs - last) : undefined,
+    workers: workers.map((w) => ({ identity: w.identity, lastSeen: w.ms === undefined ? undefined : new Date(w.ms).toISOString() })),
+  };
+}
+
+/** `maestro nodes`: each node's worker status from its task queue's pollers. Exit 1 when a node or the orchestrator is down. */
+export async function nodesCommand(options: NodesOptions): Promise<number> {
+  const staleText = options.staleAfter ?? DEFAULT_STALE_AFTER;
+  const staleAfterMs = parseDuration(staleText);
+  if (!staleAfterMs) throw new InvalidInputError(`--stale-after: malformed duration "${staleText}"`, 'Use e.g. 90s or 2m.');
+  const nodes = await clusterNodes(options.clusterFile);
+  const client = await connectClient(options.connection);
+  try {
+    const [orchestrator, ...statuses] = await Promise.all([
+      describeQueue(client, ORCHESTRATOR_TASK_QUEUE, 'workflow', staleAfterMs),
+      ...nodes.map((n) => describeQueue(client, nodeTaskQueue(n.name), 'activity', staleAfterMs)),
+    ]);
+    const report: NodesReport = {
+      staleAfterMs,
+      nodes: nodes.map((n, i) => ({ node: n.name, os: n.os, arch: n.arch, roles: n.roles, ...statuses[i]! })),
+      orchestrator: orchestrator!,
+      down: nodes.filter((_, i) => !statuses[i]!.up).map((n) => n.name),
+    };
+    options.output.out(options.json ? JSON.stringify(report, null, 2) : renderNodes(report));
+    return report.down.length === 0 && report.orchestrator.up ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function renderNodes(r: NodesReport): string {
+  const seen = (q: QueueStatus) => (q.lastSeenAgoMs === undefined ? 'never' : `${formatDuration(q.lastSeenAgoMs)} ago (${shortTime(q.lastSeen)})`);
+  const rows = r.nodes.map((n) => [n.node, n.up ? 'up' : 'DOWN', `${n.os}/${n.arch}`, seen(n), n.workers.map((w) => w.identity).join(', ') || '-']);
+  rows.push(['(orchestrator)', r.orchestrator.up ? 'up' : 'DOWN', '', seen(r.orchestrator), r.orchestrator.workers.map((w) => w.identity).join(', ') || '-']);
+  const lines = [renderTable(['NODE', 'STATUS', 'OS/ARCH', 'LAST POLL', 'WORKERS'], rows)];
+  if (r.down.length) lines.push(`down: ${r.down.join(', ')} (no poll within ${formatDuration(r.staleAfterMs)})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,24 @@
+import { rejectUpdate } from '../../workflows/messages';
+import type { ConnectionSettings } from '../connection';
+import type { Output } from '../output';
+import { refusedAsExit3, withRun } from '../steer';
+
+export interface RejectOptions {
+  output: Output;
+  connection: ConnectionSettings;
+  runId: string;
+  as: string;
+  /** Why; recorded in the audit trail. */
+  reason: string;
+  wave?: number;
+  service?: string;
+  json?: boolean;
+}
+
+/** `maestro reject`: says no to an open gate; the plan's onFailure then applies. */
+export async function rejectCommand(options: RejectOptions): Promise<void> {
+  const gate = await withRun(options.connection, options.runId, (handle) =>
+    refusedAsExit3(() => handle.executeUpdate(rejectUpdate, { args: [{ approver: options.as, reason: options.reason, wave: options.wave, service: options.service }] })),
+  );
+  options.output.out(options.json ? JSON.stringify(gate) : `gate ${gate.id}: ${gate.state} by ${gate.decidedBy} — ${gate.reason}`);
+}

@@ -1,0 +1,72 @@
+import type { Client } from '@temporalio/client';
+import { parseDuration } from '../../plan/durations';
+import type { RunProgress } from '../../workflows/progress';
+import { connectClient, type ConnectionSettings } from '../connection';
+import { CliError, InvalidInputError } from '../errors';
+import { EXIT } from '../exit-codes';
+import type { Output } from '../output';
+import { existingRun, fetchProgress, type DeploymentHandle } from '../run-handle';
+import { computeDora } from '../render/dora';
+import { renderDoraReport, renderRunReport } from '../render/report-md';
+import { buildRunReport } from '../render/run-report';
+import { fetchRunInput } from '../watch/history';
+import { EXEC_PLAN_NAME } from './exec';
+import { listRuns } from './list';
+
+export const REPORT_FORMATS = ['md', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ReportOptions {
+  output: Output;
+  connection: ConnectionSettings;
+  /** The run to report on. Either this or `since`. */
+  runId?: string;
+  /** Delivery figures over the runs started in this window, e.g. `30d`. Either this or `runId`. */
+  since?: string;
+  /** With `since`: only runs of this plan. Default: every plan. */
+  plan?: string;
+  /** Default `md`. */
+  format?: ReportFormat;
+}
+
+/** A closed run's progress is answered by replaying it on an orchestrator worker: give it a bound. */
+const QUERY_DEADLINE_MS = 15_000;
+
+/** `maestro report <id>` (one run's completion report) or `maestro report --since 30d` (delivery figures). */
+export async function reportCommand(options: ReportOptions): Promise<void> {
+  if (options.runId && options.since) throw new InvalidInputError('give a run id or --since, not both');
+  if (!options.runId && !options.since) throw new InvalidInputError('give a run id, or --since DURATION for delivery figures', 'e.g. `maestro report my-run` or `maestro report --since 30d`.');
+  const sinceMs = options.since === undefined ? undefined : parseDuration(options.since);
+  if (options.since !== undefined && !sinceMs) throw new InvalidInputError(`--since: malformed duration "${options.since}"`, 'Use e.g. 30d, 12h or 90m.');
+  const json = options.format === 'json';
+  const client = await connectClient(options.connection);
+  try {
+    if (sinceMs) {
+      const until = new Date();
+      const since = new Date(until.getTime() - sinceMs);
+      const runs = await listRuns(client, { since, plan: options.plan, excludePlans: options.plan ? [] : [EXEC_PLAN_NAME] });
+      const dora = computeDora(runs, { since, until, plan: options.plan });
+      options.output.out(json ? JSON.stringify(dora, null, 2) : renderDoraReport(dora));
+      return;
+    }
+    const handle = await existingRun(client, options.runId!);
+    const progress = await progressOf(client, handle);
+    const input = await fetchRunInput(client, handle.workflowId).catch(() => undefined);
+    const report = buildRunReport(progress, input?.plan);
+    options.output.out(json ? JSON.stringify(report, null, 2) : renderRunReport(report));
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function progressOf(client: Client, handle: DeploymentHandle): Promise<RunProgress> {
+  try {
+    return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => fetchProgress(client, handle));
+  } catch (err) {
+    throw new CliError(
+      `the progress of ${handle.workflowId} could not be read: ${(err as Error).message}`,
+      EXIT.runFailed,
+      'A run is read through its workflow, so an orchestrator worker must be running (`maestro dev` or `maestro worker --orchestrator`).',
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { connectClient, type ConnectionSettings } from './connection';
+import { RefusedError } from './errors';
+import { existingRun, type DeploymentHandle } from './run-handle';
+
+/** Connects, finds the run (unknown id: exit 2), runs `fn`, closes. */
+export async function withRun<T>(connection: ConnectionSettings, runId: string, fn: (handle: DeploymentHandle, client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(connection);
+  try {
+    const handle = await existingRun(client, runId);
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') throw new RefusedError(`run "${runId}" has ended (${status.name.toLowerCase()})`);
+    return await fn(handle, client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** An update the run refused becomes exit 3 with the run's reason. */
+export async function refusedAsExit3<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(`refused: ${err.cause?.message ?? err.message}`);
+    // gRPC NOT_FOUND: the run closed between the check and the update.
+    if (err instanceof Error && (err as { code?: number }).code === 5) throw new RefusedError('refused: the run has ended');
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+import { formatDuration } from '../../plan/durations';
+import { FINAL_RUN_STATES, type AuditEntry, type GateProgress, type RunProgress, type ServiceProgress, type StepProgress } from '../../workflows/progress';
+import { approveCommand } from '../render/live-lines';
+
+/** One thing that happened in a run, as `watch` prints it on a pipe (one line each). */
+export interface WatchEvent {
+  kind: 'run' | 'service' | 'step' | 'gate' | 'decision' | 'audit';
+  runId: string;
+  /** Service, `service/step`, or gate id. */
+  subject?: string;
+  state?: string;
+  /** The line a person reads. */
+  text: string;
+}
+
+/**
+ * The events between two snapshots of a run's progress. With no previous snapshot, the current
+ * state is told from the start (every service and step that left `pending`), so re-attaching
+ * to a run prints the same picture as watching it from its start. A state a snapshot skipped
+ * (polling is not a stream) is not invented.
+ */
+export function diffProgress(prev: RunProgress | undefined, next: RunProgress): WatchEvent[] {
+  const events: WatchEvent[] = [];
+  const runId = next.runId;
+  if (!prev) {
+    const count = Object.keys(next.services).length;
+    events.push({ kind: 'run', runId, state: next.state, text: `run ${runId} (plan ${next.plan}): ${next.state}, ${count} service${count === 1 ? '' : 's'} in ${next.waves.length} wave${next.waves.length === 1 ? '' : 's'}` });
+  }
+  for (const name of next.waves.flat()) {
+    const now = next.services[name];
+    if (now) events.push(...serviceEvents(runId, prev?.services[name], now));
+  }
+  for (const gate of next.gates) {
+    const before = prev?.gates.find((g) => g.id === gate.id);
+    if (gate.state !== (before?.state ?? 'waiting')) events.push(gateEvent(next, gate));
+  }
+  if (next.pendingDecision && next.pendingDecision.since !== prev?.pendingDecision?.since) {
+    const d = next.pendingDecision;
+    events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${d.error} — maestro decide ${runId} retry|skip|rollback|abort --as NAME` });
+  }
+  for (const entry of next.audit.slice(prev?.audit.length ?? 0)) events.push(auditEvent(runId, entry));
+  // Attaching to a run that already ended still closes with its final line.
+  if ((prev && prev.state !== next.state) || (!prev && FINAL_RUN_STATES.includes(next.state))) {
+    const ended = next.endedAt ? ` after ${formatDuration(Date.parse(next.endedAt) - Date.parse(next.startedAt))}` : '';
+    const why = next.failure && next.state !== 'succeeded' && next.state !== 'running' ? `: ${next.failure}` : '';
+    events.push({ kind: 'run', runId, state: next.state, text: `run ${runId}: ${next.state}${ended}${why}` });
+  }
+  return events;
+}
+
+function serviceEvents(runId: string, before: ServiceProgress | undefined, now: ServiceProgress): WatchEvent[] {
+  const events: WatchEvent[] = [];
+  for (const step of now.steps) {
+    const was = before?.steps.find((s) => s.name === step.name);
+    if (step.state !== (was?.state ?? 'pending')) events.push(stepEvent(runId, now, step));
+  }
+  if (now.state !== (before?.state ?? 'pending')) {
+    const took = now.endedAt && now.startedAt ? ` in ${formatDuration(Date.parse(now.endedAt) - Date.parse(now.startedAt))}` : '';
+    const detail = now.state === 'running' ? ` on ${now.node ?? '?'}` : now.error && now.state !== 'rolled-back' ? `${took}: ${now.error}` : took;
+    events.push({ kind: 'service', runId, subject: now.name, state: now.state, text: `[wave ${now.wave}] ${now.name}: ${now.state}${detail}` });
+  }
+  return events;
+}
+
+function stepEvent(runId: string, service: ServiceProgress, step: StepProgress): WatchEvent {
+  const subject = `${service.name}/${step.name}`;
+  let detail = '';
+  if (step.state === 'running') detail = ` on ${step.node ?? service.node ?? '?'}`;
+  else if (step.state === 'failed' || step.state === 'skipped') detail = step.error ? `: ${step.error}` : '';
+  else if (step.state === 'undo-failed') detail = step.undoError ? `: ${step.undoError}` : '';
+  if (step.attempts > 1) detail += ` (attempt ${step.attempts})`;
+  if (step.lastLine && step.state !== 'running') detail += ` — ${step.lastLine}`;
+  return { kind: 'step', runId, subject, state: step.state, text: `[wave ${service.wave}] ${subject}: ${step.state}${detail}` };
+}
+
+function gateEvent(run: RunProgress, gate: GateProgress): WatchEvent {
+  let detail = '';
+  if (gate.state === 'open') detail = ` — approve: ${approveCommand(run.runId, gate)}`;
+  else if (gate.state === 'approved') detail = ` by ${gate.approvals.map((a) => a.approver).join(', ') || gate.decidedBy || '?'}`;
+  else if (gate.state === 'rejected') detail = ` by ${gate.decidedBy ?? '?'}${gate.reason ? `: ${gate.reason}` : ''}`;
+  else if (gate.reason) detail = `: ${gate.reason}`;
+  return { kind: 'gate', runId: run.runId, subject: gate.id, state: gate.state, text: `gate ${gate.id}: ${gate.state}${detail}` };
+}
+
+function auditEvent(runId: string, e: AuditEntry): WatchEvent {
+  const target = e.target ? ` ${e.target}` : '';
+  const verdict = e.accepted ? '' : ` — refused: ${e.reason ?? '?'}`;
+  const comment = e.comment ? ` (${e.comment})` : '';
+  return { kind: e.action === 'decide' ? 'decision' : 'audit', runId, subject: e.target, state: e.accepted ? 'accepted' : 'refused', text: `${e.actor}: ${e.action}${target} via ${e.via}${comment}${verdict}` };
+}

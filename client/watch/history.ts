@@ -1,0 +1,62 @@
+import type { Client } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { temporal } from '@temporalio/proto';
+import type { CommandFailedDetails, RunCommandResult } from '../../activities';
+import type { DeploymentInput } from '../../workflows/deployment';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/**
+ * The input a run was started with (its normalized plan). The run's progress does not carry the
+ * plan, and `describe()` does not return inputs, so it is read from the first history event;
+ * one event is fetched, however long the history.
+ */
+export async function fetchRunInput(client: Client, workflowId: string, runId?: string): Promise<DeploymentInput | undefined> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId, runId },
+    maximumPageSize: 1,
+  });
+  const payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) return undefined;
+  const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+  return input as DeploymentInput | undefined;
+}
+
+/** What the last attempt of a command step left behind. */
+export interface StepOutput {
+  ok: boolean;
+  /** Exit code of the command; undefined when it never ran or was killed by a signal. */
+  exitCode?: number;
+  durationMs?: number;
+  /** Bounded, redacted tail of stdout and stderr. */
+  outputTail: string;
+  /** Why it failed. */
+  error?: string;
+}
+
+/**
+ * The output of the last `run` activity of a service child. Steps keep only their last line in
+ * the run's progress (to keep histories small); the full bounded tail is in the activity's
+ * result or failure, which the child's own history holds.
+ */
+export async function fetchStepOutput(client: Client, workflowId: string): Promise<StepOutput | undefined> {
+  const converter = client.options.loadedDataConverter;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+      const [result] = await decodeArrayFromPayloads(converter, event.activityTaskCompletedEventAttributes?.result?.payloads);
+      const r = result as RunCommandResult | undefined;
+      return { ok: true, exitCode: 0, durationMs: r?.durationMs, outputTail: r?.outputTail ?? '' };
+    }
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED || event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+      const failure = event.activityTaskFailedEventAttributes?.failure ?? event.activityTaskTimedOutEventAttributes?.failure;
+      const [details] = await decodeArrayFromPayloads(converter, failure?.applicationFailureInfo?.details?.payloads);
+      const d = details as Partial<CommandFailedDetails> | undefined;
+      return { ok: false, exitCode: d?.exitCode ?? undefined, outputTail: d?.outputTail ?? '', error: failure?.message ?? 'failed' };
+    }
+  }
+  return undefined;
+}
