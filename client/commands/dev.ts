@@ -25,7 +25,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
   const { installRuntimeLogger } = await import('../../workers/runtime');
-  const { startDemo } = await import('../demo');
+  const { startDemo, stopDemoServers } = await import('../demo');
   const logger = createLogger();
   installRuntimeLogger(logger);
 
@@ -45,6 +45,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       },
     });
   } finally {
+    if (options.demo) await stopDemoServers();
     await server.stop();
   }
 }

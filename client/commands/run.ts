@@ -1,16 +1,12 @@
 import { userInfo } from 'node:os';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
-import type { deploymentWorkflow } from '../../workflows/deployment';
 import { deploymentWorkflowId } from '../../workflows/ids';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { connectClient, type ConnectionSettings } from '../connection';
-import { RefusedError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
 import type { Output } from '../output';
 import { awaitOutcome, fetchProgress } from '../run-handle';
 import { renderOutcome } from '../render/status-text';
+import { startDeployment } from '../start-run';
 
 export interface RunOptions {
   output: Output;
@@ -36,28 +32,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   try {
     const runId = deploymentWorkflowId(plan.name, options.id);
     const startedBy = options.as ?? userInfo().username;
-    let handle;
-    try {
-      handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
-        workflowId: runId,
-        taskQueue: ORCHESTRATOR_TASK_QUEUE,
-        args: [{ runId, plan, startedBy, autoApprove: options.autoApprove }],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
-          { key: SEARCH_ATTRIBUTES.state, value: 'running' },
-          { key: SEARCH_ATTRIBUTES.wave, value: 1 },
-          { key: SEARCH_ATTRIBUTES.services, value: plan.services.map((s) => s.name) },
-        ],
-        staticSummary: `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
-        staticDetails: `Plan \`${plan.source}\`, started by ${startedBy}.`,
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new RefusedError(`run "${runId}" is already open`, `Follow it with \`maestro watch ${runId}\`, abort it with \`maestro abort ${runId}\`, or start another with --id.`);
-      }
-      throw err;
-    }
+    const { handle } = await startDeployment(client, plan, { id: runId, startedBy, autoApprove: options.autoApprove });
     if (!options.wait) {
       options.output.out(options.json ? JSON.stringify({ runId, started: true, startedBy }) : `started run ${runId} (${plan.services.length} services); follow it with: maestro watch ${runId}`);
       return EXIT.ok;

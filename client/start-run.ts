@@ -1,0 +1,47 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
+import type { NormalizedPlan } from '../plan/types';
+import type { deploymentWorkflow } from '../workflows/deployment';
+import { deploymentWorkflowId } from '../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { RefusedError } from './errors';
+import type { DeploymentHandle } from './run-handle';
+
+export interface StartRunOptions {
+  /** Run id. Default: the plan name. */
+  id?: string;
+  /** Operator recorded as the starter. */
+  startedBy: string;
+  /** Approve every gate as `startedBy`. */
+  autoApprove?: boolean;
+}
+
+/**
+ * Starts a deployment run with its search attributes and UI summary. The run id is the
+ * deployment's lock: starting a run whose id is still open is refused (exit 3).
+ */
+export async function startDeployment(client: Client, plan: NormalizedPlan, options: StartRunOptions): Promise<{ runId: string; handle: DeploymentHandle }> {
+  const runId = deploymentWorkflowId(plan.name, options.id);
+  try {
+    const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
+      workflowId: runId,
+      taskQueue: ORCHESTRATOR_TASK_QUEUE,
+      args: [{ runId, plan, startedBy: options.startedBy, autoApprove: options.autoApprove }],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
+        { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+        { key: SEARCH_ATTRIBUTES.wave, value: 1 },
+        { key: SEARCH_ATTRIBUTES.services, value: plan.services.map((s) => s.name) },
+      ],
+      staticSummary: `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
+      staticDetails: `Plan \`${plan.source}\`, started by ${options.startedBy}.`,
+    });
+    return { runId, handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new RefusedError(`run "${runId}" is already open`, `Follow it with \`maestro watch ${runId}\`, abort it with \`maestro abort ${runId}\`, or start another with --id.`);
+    }
+    throw err;
+  }
+}
