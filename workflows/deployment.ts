@@ -29,10 +29,13 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
     if (!isCancellation(err)) throw err;
     controls.requestStop({ reason: 'the workflow was cancelled', rollback: true, aborted: true });
   }
-  const final = await CancellationScope.nonCancellable(() => finish(book, controls, children));
-  book.progress.endedAt = now();
-  book.setRunState(final);
-  await condition(allHandlersFinished);
+  // A cancelled workflow still rolls back, records its end and lets handlers finish.
+  await CancellationScope.nonCancellable(async () => {
+    const final = await finish(book, controls, children);
+    book.progress.endedAt = now();
+    book.setRunState(final);
+    await condition(allHandlersFinished);
+  });
   const outcome: RunOutcome = {
     runId: book.progress.runId,
     state: book.progress.state,

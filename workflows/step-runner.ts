@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MaestroActivities } from '../activities';
 import { FAILURE_TYPES } from '../activities/failure-types';
 import { nodeTaskQueue } from '../plan/task-queues';
@@ -47,6 +47,8 @@ function activities(node: string, ctx: StepRunContext, options: { timeoutMs: num
     // Node-down detection: never retried by the server; the caller re-routes.
     scheduleToStartTimeout: ctx.nodeTimeoutMs,
     heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    // Undo only once the command is really gone (its process group killed).
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: options.retry.maxAttempts,
       initialInterval: options.retry.initialIntervalMs,

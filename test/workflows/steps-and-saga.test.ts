@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { runCli } from '../../client/main';
+import { memoryOutput } from '../../client/output';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
+import { startRun } from '../helpers/runs';
+import { startDevServer } from '../helpers/temporal-env';
+
+const SECRET = 'pa55-w0rd-that-must-never-leak';
+let env: TestWorkflowEnvironment;
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  cluster = await startCluster(env, { secrets: { MAESTRO_TEST_DB_PASSWORD: SECRET } });
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+  await env?.teardown();
+});
+
+const once = { maxAttempts: 1 };
+const plan = (name: string, services: Record<string, unknown>) =>
+  planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name, defaults: { retry: once }, services }));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie waiting for its parent to reap it is dead for our purposes.
+    return !readFileSync(`/proc/${pid}/status`, 'utf8').includes('State:\tZ');
+  } catch {
+    return false;
+  }
+}
+
+async function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('steps, checks and the saga (real dev server)', () => {
+  it('cancelling a run kills a hanging command’s process group and undoes what was done', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log');
+    const pids = join(dir, 'pids');
+    // The hanging step starts a grandchild and waits: both must die with the group.
+    const hang = `sleep 600 & echo "$$ $!" > '${pids}'; wait`;
+    const run = await startRun(
+      env,
+      plan('cancel', { a: { node: 'macpro51', steps: [{ name: 'one', run: logStep(log), undo: logStep(log) }, { name: 'hang', run: logStep(log, hang), undo: logStep(log) }] } }),
+    );
+    await until(() => existsSync(pids) && readFileSync(pids, 'utf8').trim().split(' ').length === 2);
+    const [shell, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
+    expect(alive(grandchild)).toBe(true);
+
+    await run.handle.cancel();
+    const { outcome, progress } = await run.finished();
+
+    expect(outcome.state).toBe('aborted');
+    expect(alive(shell)).toBe(false);
+    expect(alive(grandchild)).toBe(false);
+    expect(logLines(log)).toEqual(['a one do macpro51', 'a hang do macpro51', 'a one undo macpro51']);
+    expect(progress.services.a?.state).toBe('cancelled');
+  });
+
+  it('a check that never turns healthy fails after `failures` consecutive bad probes', async () => {
+    let probes = 0;
+    const server: Server = createServer((_req, res) => {
+      probes++;
+      res.writeHead(503).end('starting');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const p = plan('unhealthy', {
+        a: { node: 'mac-studio', steps: [{ name: 'health', check: { http: `http://127.0.0.1:${port}/health`, status: 200, failures: 3, interval: '50ms', timeout: '30s' } }] },
+      });
+      const { outcome, progress } = await (await startRun(env, p)).finished();
+
+      expect(outcome.state).toBe('rolled-back');
+      expect(probes).toBe(3);
+      expect(progress.services.a?.error).toMatch(/503/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an undo that keeps failing ends the run rollback-incomplete, naming it', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('undo-fails', {
+      a: { node: 'macpro51', steps: [{ name: 'x', run: logStep(log), undo: ['/bin/sh', '-c', 'echo cannot restore >&2; exit 4'] }] },
+      b: { node: 'macbook-air', dependsOn: ['a'], steps: [{ name: 'y', run: logStep(log, 'exit 1') }] },
+    });
+    const { outcome, progress } = await (await startRun(env, p)).finished();
+
+    expect(outcome.state).toBe('rollback-incomplete');
+    expect(progress.rollbackFailures).toEqual([{ service: 'a', step: 'x', error: expect.stringMatching(/exit.*4/) }]);
+    expect(progress.services.a?.state).toBe('rollback-failed');
+    expect(progress.services.a?.steps[0]).toMatchObject({ state: 'undo-failed', undoError: expect.stringMatching(/cannot restore/) });
+  });
+
+  it('a fromEnv secret reaches the command but never the workflow history', async () => {
+    const dir = tempDir();
+    const seen = join(dir, 'seen');
+    const p = plan('secret', {
+      a: {
+        node: 'macpro51',
+        steps: [{ name: 'use', run: ['/bin/sh', '-c', `printf %s "$DB_PASSWORD" > '${seen}'; echo "connected with $DB_PASSWORD"`], env: { DB_PASSWORD: { fromEnv: 'MAESTRO_TEST_DB_PASSWORD' } } }],
+      },
+    });
+    const run = await startRun(env, p);
+    const { outcome, progress } = await run.finished();
+
+    expect(outcome.state).toBe('succeeded');
+    expect(readFileSync(seen, 'utf8')).toBe(SECRET);
+    expect(progress.services.a?.steps[0]?.lastLine).toBe('connected with ***');
+    for (const id of [run.runId, `${run.runId}/a`]) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+      expect(raw).toContain('MAESTRO_TEST_DB_PASSWORD');
+      expect(raw).not.toContain(SECRET);
+    }
+  });
+
+  it('a second `maestro run` of an open run is refused (exit 3), naming the run', async () => {
+    const dir = tempDir();
+    const release = join(dir, 'release');
+    const planFile = join(dir, 'locked.yaml');
+    writeFileSync(
+      planFile,
+      JSON.stringify({ apiVersion: 'maestro/v1', name: 'locked', services: { a: { steps: [{ name: 'wait', run: ['/bin/sh', '-c', `while [ ! -e '${release}' ]; do sleep 0.05; done`] }] } } }),
+    );
+    const cli = async (...args: string[]) => {
+      const output = memoryOutput();
+      const code = await runCli([...args, '--address', env.address], output);
+      return { code, err: output.stderr.join('\n') };
+    };
+    const id = `locked-${Date.now()}`;
+    expect((await cli('run', planFile, '--id', id)).code).toBe(0);
+    const second = await cli('run', planFile, '--id', id);
+    expect(second.code).toBe(3);
+    expect(second.err).toContain(`run "${id}" is already open`);
+
+    writeFileSync(release, '');
+    const output = memoryOutput();
+    expect(await runCli(['status', id, '--json', '--address', env.address], output)).toBe(0);
+    await env.client.workflow.getHandle(id).result();
+  });
+});
