@@ -1,4 +1,5 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { computeWaves } from '../plan/graph';
 import { routeServices } from '../plan/routing';
 import { firstUnsettledWave, type ServiceState } from '../plan/scheduling';
@@ -27,6 +28,11 @@ export class RunBook {
   readonly waveOf = new Map<string, number>();
   readonly routes: Record<string, string[]>;
   private changes = 0;
+  /**
+   * Runs started with Maestro's search attributes keep them current; a run started without
+   * them (another client, a server where they are not registered) is left unindexed.
+   */
+  private readonly indexed = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.plan) !== undefined;
 
   constructor(readonly input: DeploymentInput) {
     const { plan } = input;
@@ -87,7 +93,7 @@ export class RunBook {
     const wave = firstUnsettledWave(this.progress.waves, this.states());
     if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
       this.progress.currentWave = wave;
-      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.wave, value: wave }]);
+      this.index({ key: SEARCH_ATTRIBUTES.wave, value: wave });
     }
     this.touch();
   }
@@ -95,10 +101,14 @@ export class RunBook {
   setRunState(state: RunState): void {
     if (this.progress.state !== state) {
       this.progress.state = state;
-      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+      this.index({ key: SEARCH_ATTRIBUTES.state, value: state });
       this.touch();
     }
     setCurrentDetails(this.describe());
+  }
+
+  private index(update: SearchAttributeUpdatePair): void {
+    if (this.indexed) upsertSearchAttributes([update]);
   }
 
   audit(entry: Omit<AuditEntry, 'at'>): AuditEntry {

@@ -15,13 +15,13 @@ export interface StartedRun {
 }
 
 /** Starts a deployment run the way `maestro run` does, under a unique id. */
-export async function startRun(env: TestWorkflowEnvironment, plan: NormalizedPlan, options: { startedBy?: string; autoApprove?: boolean; id?: string } = {}): Promise<StartedRun> {
+export async function startRun(env: TestWorkflowEnvironment, plan: NormalizedPlan, options: { startedBy?: string; autoApprove?: boolean; id?: string; indexed?: boolean } = {}): Promise<StartedRun> {
   const runId = options.id ?? uniqueSuffix(plan.name);
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
     args: [{ runId, plan, startedBy: options.startedBy ?? 'tester', autoApprove: options.autoApprove }],
-    typedSearchAttributes: [
+    typedSearchAttributes: options.indexed === false ? [] : [
       { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
       { key: SEARCH_ATTRIBUTES.state, value: 'running' },
     ],
