@@ -1,0 +1,123 @@
+/** The bench's printed table and its one-line JSON summary. */
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import type { WorkerTuning } from '../workers/worker-options';
+import type { ScenarioResult } from './run-scenario';
+import { TARGET_ROLES } from './scenarios';
+import { round } from './stats';
+import type { TargetCheck } from './targets';
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const num = (x: number | undefined, digits = 0) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+
+const COLUMNS: Array<[string, (r: ScenarioResult) => string]> = [
+  ['scenario', (r) => r.scenario.id],
+  ['N', (r) => String(r.scenario.services)],
+  ['steps', (r) => `${r.totalSteps} (${r.scenario.steps}/svc)`],
+  ['mode', (r) => r.scenario.mode],
+  ['maxPar', (r) => (r.scenario.maxParallel >= r.scenario.services ? 'all' : String(r.scenario.maxParallel))],
+  ['makespan', (r) => secs(r.makespanMs)],
+  ['crit path', (r) => secs(r.criticalPathMs)],
+  ['÷ crit', (r) => num(r.makespanOverCriticalPath, 2)],
+  ['ovh p50', (r) => `${num(r.overhead.step.p50)} ms`],
+  ['ovh p95', (r) => `${num(r.overhead.step.p95)} ms`],
+  ['steps/s', (r) => num(r.stepsPerSecond, 1)],
+  ['shell loop', (r) => `${secs(r.baseline.totalMs)}${r.baseline.measured < r.baseline.commands ? '~' : ''}`],
+  ['÷ shell', (r) => num(r.makespanOverBaseline, 2)],
+  ['RSS bench', (r) => `${num(r.benchPeakRssMb)} MB`],
+  ['RSS server', (r) => `${num(r.serverPeakRssMb)} MB`],
+  ['parent events', (r) => String(r.parentEvents)],
+];
+
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const rows = [COLUMNS.map(([h]) => h), ...results.map((r) => COLUMNS.map(([, f]) => f(r)))];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Where the time of a step goes, per row: the child's workflow task vs. matching and slots. */
+export function formatBreakdown(results: readonly ScenarioResult[]): string {
+  return results
+    .map((r) => {
+      const o = r.overhead;
+      return (
+        `  ${r.scenario.id}: ready→scheduled p50/p95 ${num(o.schedule.p50)}/${num(o.schedule.p95)} ms, scheduled→started ${num(o.dispatch.p50)}/${num(o.dispatch.p95)} ms, ` +
+        `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
+        `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB, ${r.workflowTaskFailures} workflow task failures`
+      );
+    })
+    .join('\n');
+}
+
+function compact(r: ScenarioResult) {
+  const o = r.overhead;
+  return {
+    id: r.scenario.id,
+    services: r.scenario.services,
+    steps: r.totalSteps,
+    depth: r.scenario.depth,
+    body: r.scenario.body,
+    mode: r.scenario.mode,
+    maxParallel: r.scenario.maxParallel,
+    state: r.state,
+    makespanMs: round(r.makespanMs, 0),
+    criticalPathMs: round(r.criticalPathMs, 0),
+    makespanOverCriticalPath: round(r.makespanOverCriticalPath, 3),
+    stepOverheadP50Ms: round(o.step.p50, 0),
+    stepOverheadP95Ms: round(o.step.p95, 0),
+    scheduleP50Ms: round(o.schedule.p50, 0),
+    dispatchP50Ms: round(o.dispatch.p50, 0),
+    serviceStartP50Ms: round(o.serviceStart.p50, 0),
+    serviceStartP95Ms: round(o.serviceStart.p95, 0),
+    stepsPerSecond: round(r.stepsPerSecond, 1),
+    shellLoopMs: round(r.baseline.totalMs, 0),
+    makespanOverShellLoop: round(r.makespanOverBaseline, 2),
+    benchPeakRssMb: round(r.benchPeakRssMb, 0),
+    serverPeakRssMb: round(r.serverPeakRssMb, 0),
+    parentEvents: r.parentEvents,
+    parentHistoryBytes: r.parentHistoryBytes,
+    planBytes: r.planBytes,
+    limitErrors: r.limitErrors,
+  };
+}
+
+export interface SummaryInput {
+  quick: boolean;
+  results: readonly ScenarioResult[];
+  targets: readonly TargetCheck[];
+  peakRssMb?: number;
+  serverPeakRssMb?: number;
+  tuning?: WorkerTuning;
+  setup?: Record<string, number>;
+  error?: string;
+}
+
+/** The last line of every bench run. Headline fields name the row they come from in `sources`. */
+export function summary(input: SummaryInput): Record<string, unknown> {
+  const row = (id: string) => input.results.find((r) => r.scenario.id === id);
+  const overhead = row(TARGET_ROLES.overhead);
+  const sleep = row(TARGET_ROLES.sleep);
+  const scale = row(TARGET_ROLES.scale);
+  return {
+    bench: input.quick ? 'quick' : 'full',
+    ok: input.error === undefined,
+    ...(input.error ? { error: input.error } : {}),
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), memGb: round(totalmem() / 2 ** 30, 1), node: process.version, loadavg1m: round(loadavg()[0], 2) },
+    services: scale?.scenario.services ?? null,
+    steps: scale?.totalSteps ?? null,
+    stepOverheadP50Ms: round(overhead?.overhead.step.p50, 0) ?? null,
+    stepOverheadP95Ms: round(overhead?.overhead.step.p95, 0) ?? null,
+    makespanOverCriticalPath: round(sleep?.makespanOverCriticalPath, 3) ?? null,
+    stepsPerSecond: round(scale?.stepsPerSecond, 1) ?? null,
+    peakRssMb: round(input.peakRssMb, 0) ?? null,
+    serverPeakRssMb: round(input.serverPeakRssMb, 0) ?? null,
+    parentEvents: scale?.parentEvents ?? null,
+    sources: { services: TARGET_ROLES.scale, steps: TARGET_ROLES.scale, stepOverhead: TARGET_ROLES.overhead, makespanOverCriticalPath: TARGET_ROLES.sleep, stepsPerSecond: TARGET_ROLES.scale, peakRssMb: 'bench process VmHWM' },
+    targetsMet: `${input.targets.filter((t) => t.met).length}/${input.targets.length}`,
+    targets: input.targets.map((t) => ({ id: t.id, met: t.met ?? null, actual: t.actual, scenario: t.scenario, ...(t.note ? { note: t.note } : {}) })),
+    tuning: input.tuning ?? null,
+    setupMs: input.setup ?? null,
+    scenarios: input.results.map(compact),
+  };
+}

@@ -1,0 +1,114 @@
+/** Runs one synthetic plan on the bench cluster and measures it from the histories. */
+import { randomUUID } from 'node:crypto';
+import { awaitOutcome } from '../client/run-handle';
+import { criticalPath } from '../plan/graph';
+import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
+import type { NormalizedPlan } from '../plan/types';
+import type { deploymentWorkflow } from '../workflows/deployment';
+import { serviceWorkflowId } from '../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { BenchCluster } from './bench-cluster';
+import { childTiming, overheads, parentTiming, type ChildTiming, type OverheadBreakdown } from './history-metrics';
+import { MemorySampler } from './proc-stats';
+import type { BaselineResult } from './shell-baseline';
+import { mapLimit } from './stats';
+import { syntheticPlan, type PlanShape } from './synthetic-plan';
+
+export interface Scenario extends PlanShape {
+  /** Short label shown in the table. */
+  id: string;
+  /** Why this row is here (which target or baseline it feeds). */
+  purpose: string;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  runId: string;
+  state: string;
+  totalSteps: number;
+  /** Size of the plan as the parent workflow's input (JSON bytes). */
+  planBytes: number;
+  makespanMs: number;
+  /** Critical path with each step costing the baseline's measured mean command time. */
+  criticalPathMs: number;
+  makespanOverCriticalPath: number;
+  stepsPerSecond: number;
+  overhead: OverheadBreakdown;
+  baseline: BaselineResult;
+  /** Makespan ÷ the sequential shell loop's time (< 1: faster than the loop). */
+  makespanOverBaseline: number;
+  benchPeakRssMb?: number;
+  serverPeakRssMb?: number;
+  parentEvents: number;
+  parentHistoryBytes?: number;
+  parentWorkflowTasks: number;
+  workflowTaskFailures: number;
+  limitErrors: string[];
+}
+
+/** The critical path if each step took `stepMs` (the measured cost of its command). */
+export function criticalPathAt(plan: NormalizedPlan, stepMs: number): number {
+  const services = plan.services.map((s) => ({ ...s, steps: s.steps.map((step) => ({ ...step, estimateMs: stepMs })) }));
+  return criticalPath({ services }).lengthMs;
+}
+
+export async function runScenario(cluster: BenchCluster, scenario: Scenario, baseline: (plan: NormalizedPlan) => Promise<BaselineResult>, timeoutMs: number): Promise<ScenarioResult> {
+  const plan = syntheticPlan(scenario, cluster.workdir);
+  const base = await baseline(plan);
+  const runId = `bench-${scenario.id}-${randomUUID().slice(0, 8)}`;
+  const { client } = cluster;
+  const memory = new MemorySampler({ bench: 'self', server: cluster.server.process.pid ?? 'self' });
+  const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
+    workflowId: runId,
+    taskQueue: ORCHESTRATOR_TASK_QUEUE,
+    args: [{ runId, plan, startedBy: 'bench' }],
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
+      { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+    ],
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${scenario.id} did not finish within ${timeoutMs / 1000}s`)), timeoutMs);
+  });
+  let outcome;
+  try {
+    outcome = await Promise.race([awaitOutcome(handle), cluster.workerFailure, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  const peaks = memory.stop();
+
+  const parent = parentTiming(await handle.fetchHistory());
+  const description = await handle.describe();
+  const children = new Map<string, ChildTiming>();
+  await mapLimit(plan.services, 16, async (s) => {
+    const history = await client.workflow.getHandle(serviceWorkflowId(runId, s.name)).fetchHistory();
+    children.set(s.name, childTiming(history));
+  });
+  const deps = new Map(plan.services.map((s) => [s.name, s.dependsOn]));
+  const totalSteps = plan.services.reduce((n, s) => n + s.steps.length, 0);
+  const makespanMs = parent.closedAt - parent.startedAt;
+  const criticalPathMs = criticalPathAt(plan, base.meanMs);
+  return {
+    scenario,
+    runId,
+    state: outcome.state,
+    totalSteps,
+    planBytes: Buffer.byteLength(JSON.stringify(plan)),
+    makespanMs,
+    criticalPathMs,
+    makespanOverCriticalPath: makespanMs / criticalPathMs,
+    stepsPerSecond: totalSteps / (makespanMs / 1000),
+    overhead: overheads(parent, children, deps),
+    baseline: base,
+    makespanOverBaseline: makespanMs / base.totalMs,
+    benchPeakRssMb: peaks.bench,
+    serverPeakRssMb: peaks.server,
+    parentEvents: parent.events,
+    parentHistoryBytes: description.historySize,
+    parentWorkflowTasks: parent.workflowTasks,
+    workflowTaskFailures: parent.workflowTaskFailures + [...children.values()].reduce((n, c) => n + c.workflowTaskFailures, 0),
+    limitErrors: parent.limitErrors,
+  };
+}

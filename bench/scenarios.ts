@@ -1,0 +1,27 @@
+/** The benchmark's plans: the full run, and smaller ones for `--quick` (under two minutes). */
+import type { Scenario } from './run-scenario';
+
+/** Services in flight at once in the generated plans unless a row says otherwise: no artificial cap. */
+const UNCAPPED = 10_000;
+
+export const TARGET_ROLES = {
+  /** Per-step overhead and the ≤ 3 s target are judged on this row. */
+  overhead: 'noop-100-dag',
+  /** The 1-second-step plan judged against its critical path. */
+  sleep: 'sleep-dag',
+  /** The largest plan: limits, parent history, sustained steps per second. */
+  scale: 'scale-dag',
+} as const;
+
+export function scenarios(quick: boolean): Scenario[] {
+  const sleep = quick ? { services: 9, steps: 2, depth: 3 } : { services: 20, steps: 3, depth: 4 };
+  const scale = quick ? { services: 200, steps: 5, depth: 5 } : { services: 1000, steps: 5, depth: 5 };
+  return [
+    { id: 'noop-100-dag', purpose: '100 services, depth 5, no-op steps: overhead and the 3 s target', services: 100, steps: 3, depth: 5, body: 'noop', mode: 'dag', maxParallel: UNCAPPED },
+    { id: 'noop-100-waves', purpose: 'the same plan in waves mode', services: 100, steps: 3, depth: 5, body: 'noop', mode: 'waves', maxParallel: UNCAPPED },
+    { id: 'noop-100-mp4', purpose: 'the same plan at the default maxParallel (4)', services: 100, steps: 3, depth: 5, body: 'noop', mode: 'dag', maxParallel: 4 },
+    { id: 'sleep-dag', purpose: '1-second steps against the critical path', ...sleep, body: 'sleep', mode: 'dag', maxParallel: UNCAPPED },
+    { id: 'sleep-waves', purpose: 'the same plan in waves mode', ...sleep, body: 'sleep', mode: 'waves', maxParallel: UNCAPPED },
+    { id: 'scale-dag', purpose: `${scale.services} × ${scale.steps} no-op steps: limits and sustained throughput`, ...scale, body: 'noop', mode: 'dag', maxParallel: UNCAPPED },
+  ];
+}
