@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { UnreachableError } from './errors';
+import type { DataConverter } from '@temporalio/common';
+import { maestroDataConverter, PayloadKeyError } from './codec';
+import { InvalidInputError, UnreachableError } from './errors';
 
 /** Where the Temporal service is and how to authenticate; from flags, else the environment. */
 export interface ConnectionSettings {
@@ -52,8 +54,24 @@ export function connectionOptions(settings: ConnectionSettings): Pick<Connection
 /** How long the CLI waits for the server before giving up with exit 4. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
+export interface ConnectClientOptions {
+  /** Default: `maestroDataConverter()` (payload encryption when `MAESTRO_PAYLOAD_KEY` is set). */
+  dataConverter?: DataConverter;
+}
+
+/** The data converter from the environment; a malformed key is invalid input (exit 2). */
+export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
+  try {
+    return maestroDataConverter(env);
+  } catch (err) {
+    if (err instanceof PayloadKeyError) throw new InvalidInputError(err.message);
+    throw err;
+  }
+}
+
 /** Connects a client, failing fast with UnreachableError (exit 4) instead of hanging. */
-export async function connectClient(settings: ConnectionSettings): Promise<Client> {
+export async function connectClient(settings: ConnectionSettings, options: ConnectClientOptions = {}): Promise<Client> {
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: CONNECT_TIMEOUT_MS });
@@ -64,5 +82,5 @@ export async function connectClient(settings: ConnectionSettings): Promise<Clien
       'Start one with `maestro dev`, or set TEMPORAL_ADDRESS / --address to a running server.',
     );
   }
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter });
 }

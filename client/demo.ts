@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import type { ConnectionSettings } from './connection';
+import { dataConverterFromEnv, type ConnectionSettings } from './connection';
 import { loadPlan } from './load-plan';
 import type { Output } from './output';
 import { awaitOutcome } from './run-handle';
@@ -27,7 +27,7 @@ export async function startDemo(options: DemoOptions): Promise<void> {
   const planFile = demoPlanPath();
   const plan = await loadPlan(planFile);
   const connection = await Connection.connect({ address: options.connection.address });
-  const client = new Client({ connection, namespace: options.connection.namespace });
+  const client = new Client({ connection, namespace: options.connection.namespace, dataConverter: dataConverterFromEnv() });
   const { runId, handle } = await startDeployment(client, plan, { id: `${plan.name}-${Date.now()}`, startedBy: 'demo' });
   options.output.out(`Demo run:        ${runId} (${planFile})`);
   if (options.uiUrl) options.output.out(`                 ${options.uiUrl}/namespaces/default/workflows/${encodeURIComponent(runId)}`);

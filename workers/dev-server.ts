@@ -17,6 +17,11 @@ export interface DevServerOptions {
   ip?: string;
   /** Run without the Web UI. Default false. */
   headless?: boolean;
+  /**
+   * URL of a payload codec endpoint (see workers/codec-server.ts) the Web UI calls to show
+   * encrypted payloads in clear. Default: none.
+   */
+  uiCodecEndpoint?: string;
   /** Extra `temporal server start-dev` arguments (e.g. `--dynamic-config-value`). */
   extraArgs?: string[];
   logger?: Logger;
@@ -56,6 +61,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   mkdirSync(dirname(dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]));
+  if (options.uiCodecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const { name, type } of searchAttributeDeclarations()) args.push('--search-attribute', `${name}=${CLI_TYPE_NAMES[type]}`);
   args.push(...(options.extraArgs ?? []));
 

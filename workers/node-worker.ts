@@ -1,7 +1,9 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createIdentifyActivities } from '../activities/identify-node';
+import { dataConverterFromEnv } from '../client/connection';
 import { nodeTaskQueue } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
 
@@ -13,6 +15,8 @@ export interface NodeWorkerOptions {
   logger: Logger;
   /** Where `fromEnv` secrets are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  dataConverter?: DataConverter;
 }
 
 /** A worker that runs the steps routed to one node. */
@@ -25,5 +29,6 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     identity: `maestro-node-${options.node}@${process.pid}`,
     activities: { ...createActivities({ logger: options.logger, nodeName: options.node, env: options.env }), ...createIdentifyActivities(options.node) },
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });
 }

@@ -1,12 +1,20 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../client/connection';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
 
 export interface OrchestratorWorkerOptions {
   connection: NativeConnection;
   namespace: string;
-  /** A prebuilt workflow bundle (tests and benchmarks build it once); default: bundle at start. */
+  /**
+   * A prebuilt workflow bundle (tests and benchmarks build it once); default: bundle at start.
+   * Build it with the data converter's `failureConverterPath`, or encrypted runs keep failure
+   * messages in plain text.
+   */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  dataConverter?: DataConverter;
   /** Task queue to poll. Default the orchestrator queue. */
   taskQueue?: string;
 }
@@ -22,6 +30,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });
 }
 

@@ -1,6 +1,7 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { connectionOptions, type ConnectionSettings } from '../client/connection';
+import { connectionOptions, dataConverterFromEnv, type ConnectionSettings } from '../client/connection';
 import { createNodeWorker } from './node-worker';
 import { createOrchestratorWorker } from './orchestrator-worker';
 
@@ -12,6 +13,8 @@ export interface RunWorkersOptions {
   nodes: string[];
   logger: Logger;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  dataConverter?: DataConverter;
   /** Called once every worker polls. */
   onReady?: () => void | Promise<void>;
 }
@@ -22,12 +25,14 @@ export interface RunWorkersOptions {
  */
 export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const { logger } = options;
+  // Before connecting: a malformed key is the operator's to fix, not a connection problem.
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(options.connection));
   const namespace = options.connection.namespace;
   try {
     const workers: Worker[] = [];
-    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, workflowBundle: options.workflowBundle }));
-    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }) }));
+    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, workflowBundle: options.workflowBundle, dataConverter }));
+    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter }));
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down workers');
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,3 +1,5 @@
+import { AesGcmPayloadCodec } from '../codec';
+import { dataConverterFromEnv } from '../connection';
 import type { Output } from '../output';
 
 export interface DevCommandOptions {
@@ -26,10 +28,19 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const { createLogger } = await import('../../workers/logger');
   const { installRuntimeLogger } = await import('../../workers/runtime');
   const { startDemo, stopDemoServers } = await import('../demo');
+  const { startCodecServer } = await import('../../workers/codec-server');
   const logger = createLogger();
   installRuntimeLogger(logger);
 
-  const server = await startDevServer({ port: options.port, uiPort: options.uiPort, dbFile: options.dbFile, logger });
+  // With MAESTRO_PAYLOAD_KEY set, the Web UI decodes payloads through a local codec endpoint.
+  const codec = dataConverterFromEnv().payloadCodecs?.[0];
+  const uiPort = options.uiPort ?? options.port + 1000;
+  const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+  const codecServer = codec instanceof AesGcmPayloadCodec && codec.encrypts ? await startCodecServer({ codec, uiOrigins, logger }) : undefined;
+  const server = await startDevServer({ port: options.port, uiPort, dbFile: options.dbFile, logger, uiCodecEndpoint: codecServer?.url }).catch(async (err: unknown) => {
+    await codecServer?.close();
+    throw err;
+  });
   const connection = { address: server.address, namespace: 'default' };
   try {
     await runWorkers({
@@ -40,6 +51,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       onReady: async () => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
+        if (codecServer) options.output.out(`Payloads:        encrypted (MAESTRO_PAYLOAD_KEY); the Web UI decodes them through ${codecServer.url}`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
       },
@@ -47,5 +59,6 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   } finally {
     if (options.demo) await stopDemoServers();
     await server.stop();
+    await codecServer?.close();
   }
 }
