@@ -1,9 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { dataConverterFromEnv } from '../../client/connection';
 import { createLogger } from '../../workers/logger';
 import { createNodeWorker } from '../../workers/node-worker';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
-import { workflowBundle } from './temporal-env';
+import { workflowBundle, type TemporalTarget } from './temporal-env';
 
 export const DEFAULT_NODE_NAMES = ['mac-studio', 'macbook-air', 'macpro51'];
 
@@ -16,9 +18,21 @@ export interface TestCluster {
   shutdown(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** Nodes to run a worker for. Default the three-node cluster. */
+  nodes?: string[];
+  /** Added to the node workers' environment (`fromEnv` values). */
+  secrets?: NodeJS.ProcessEnv;
+  /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY`. */
+  dataConverter?: DataConverter;
+  /** Root logger of the node workers. Default: pino at `LOG_LEVEL` or error. */
+  logger?: Logger;
+}
+
 /** The orchestrator and one worker per node, polling until `shutdown`, all in this process. */
-export async function startCluster(env: TestWorkflowEnvironment, options: { nodes?: string[]; secrets?: NodeJS.ProcessEnv } = {}): Promise<TestCluster> {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
+export async function startCluster(env: TemporalTarget, options: ClusterOptions = {}): Promise<TestCluster> {
+  const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
   const connection = env.nativeConnection;
   const namespace = env.namespace ?? 'default';
   const workers = new Map<string, Worker>();
@@ -28,9 +42,10 @@ export async function startCluster(env: TestWorkflowEnvironment, options: { node
     running.set(name, worker.run());
   };
   const startNode = async (node: string) => {
-    launch(node, await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets } }));
+    launch(node, await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets }, dataConverter }));
   };
-  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: await workflowBundle() }));
+  const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
+  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter }));
   for (const node of options.nodes ?? DEFAULT_NODE_NAMES) await startNode(node);
   const stop = async (name: string) => {
     const worker = workers.get(name);

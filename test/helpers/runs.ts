@@ -1,11 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
 import type { NormalizedPlan } from '../../plan/types';
 import { awaitOutcome, fetchProgress, type DeploymentHandle } from '../../client/run-handle';
 import type { deploymentWorkflow } from '../../workflows/deployment';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { RunOutcome, RunProgress } from '../../workflows/progress';
-import { uniqueSuffix } from './temporal-env';
+import { uniqueSuffix, type TemporalTarget } from './temporal-env';
 
 export interface StartedRun {
   runId: string;
@@ -15,7 +14,7 @@ export interface StartedRun {
 }
 
 /** Starts a deployment run the way `maestro run` does, under a unique id. */
-export async function startRun(env: TestWorkflowEnvironment, plan: NormalizedPlan, options: { startedBy?: string; autoApprove?: boolean; id?: string; indexed?: boolean } = {}): Promise<StartedRun> {
+export async function startRun(env: Pick<TemporalTarget, 'client'>, plan: NormalizedPlan, options: { startedBy?: string; autoApprove?: boolean; id?: string; indexed?: boolean } = {}): Promise<StartedRun> {
   const runId = options.id ?? uniqueSuffix(plan.name);
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,

@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../../client/connection';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
+
+/** What tests need of a Temporal server: a TestWorkflowEnvironment, or a server started as a process (see processes.ts). */
+export interface TemporalTarget {
+  address: string;
+  namespace?: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+}
 
 /**
  * A real Temporal dev server (the pinned `temporal` CLI) on 127.0.0.1 and a free port, with the
  * project's search attributes registered. The caller tears it down.
  */
-export async function startDevServer(options: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
+export async function startDevServer(options: { extraArgs?: string[]; dataConverter?: DataConverter } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
+    // The client encrypts like the CLI does (MAESTRO_PAYLOAD_KEY), unless told otherwise.
+    client: { dataConverter: options.dataConverter ?? dataConverterFromEnv() },
     server: {
       executable: { type: 'existing-path', path: resolveTemporalBinary('cli') },
       ip: '127.0.0.1',
@@ -27,11 +40,20 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
   });
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** The workflow bundle, built once per test file (webpack is the slow part of a worker start). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
+/**
+ * The workflow bundle, built once per test file and failure converter (webpack is the slow part
+ * of a worker start). Default: the failure converter of `MAESTRO_PAYLOAD_KEY`'s data converter.
+ */
+export function workflowBundle(options: { failureConverterPath?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
+  const failureConverterPath = 'failureConverterPath' in options ? options.failureConverterPath : dataConverterFromEnv().failureConverterPath;
+  const key = failureConverterPath ?? '';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, logger: quietBundlerLogger });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 

@@ -1,0 +1,205 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../../client/connection';
+import { startDevServer as startServerProcess, type DevServer, type DevServerOptions } from '../../workers/dev-server';
+import type { TemporalTarget } from './temporal-env';
+
+/**
+ * Real processes for fault tests: the `maestro` CLI and workers from dist/, and the embedded
+ * Temporal server started the way `maestro dev` starts it. Everything spawned here is tracked
+ * and killed by `killSpawned()` (call it in afterAll).
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const MAESTRO_BIN = join(ROOT, 'bin', 'maestro.js');
+const SOURCE_DIRS = ['plan', 'workflows', 'activities', 'workers', 'client'];
+const spawned = new Set<ChildProcess>();
+
+/** Polls `predicate` every `intervalMs` until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, predicate: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Compiles dist/ (`npm run build`) when a source file is newer than the compiled CLI, so spawned
+ * processes run the code under test. Parallel test files take turns through a lock directory.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const marker = join(ROOT, 'dist', 'client', 'main.js');
+  const stale = () => !existsSync(marker) || Math.max(...SOURCE_DIRS.map((d) => newestMtime(join(ROOT, d)))) > statSync(marker).mtimeMs;
+  if (!stale()) return;
+  const lock = join(ROOT, 'test-artifacts', 'build.lock');
+  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+  await waitFor('the build lock', () => {
+    try {
+      mkdirSync(lock);
+      return true;
+    } catch {
+      // A lock older than two minutes belongs to a build that died.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      return false;
+    }
+  }, 180_000, 250);
+  try {
+    if (!stale()) return;
+    // Type errors elsewhere in the tree do not stop tsc from emitting; the tests judge behaviour.
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    } catch (err) {
+      if (!existsSync(marker)) throw err;
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  /** stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** kill -9, and wait for the exit. */
+  kill9(): Promise<void>;
+  /** SIGTERM (SIGKILL after `graceMs`), and wait for the exit. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns a process and tracks it for `killSpawned`. */
+export function spawnTracked(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
+  const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      spawned.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    pid: child.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async kill9() {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(graceMs = 10_000) {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `node bin/maestro.js <args>` (build first with `ensureBuilt`). */
+export function spawnMaestro(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  return spawnTracked(process.execPath, [MAESTRO_BIN, ...args], { ...process.env, LOG_LEVEL: 'info', ...env });
+}
+
+/** `maestro worker --node <node>` as its own process; resolves once it polls. */
+export async function startNodeWorkerProcess(options: { node: string; address: string; env?: NodeJS.ProcessEnv }): Promise<Spawned> {
+  const worker = spawnMaestro(['worker', '--node', options.node, '--address', options.address], options.env);
+  await Promise.race([
+    waitFor(`worker ${options.node} to poll`, () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
+    worker.exited.then(({ code }) => {
+      throw new Error(`worker ${options.node} exited (${code}) before polling:\n${worker.stderr()}`);
+    }),
+  ]);
+  return worker;
+}
+
+/** A free TCP port on 127.0.0.1 (free now; a restarted server reuses it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** `temporal server start-dev` as `maestro dev` starts it (SQLite file), headless; tracked for `killSpawned`. */
+export async function startServerProcessTracked(options: DevServerOptions & { port: number; dbFile: string }): Promise<DevServer> {
+  const server = await startServerProcess({ headless: true, ...options });
+  spawned.add(server.process);
+  server.process.once('exit', () => spawned.delete(server.process));
+  return server;
+}
+
+/** kill -9 a server started with `startServerProcessTracked`, and wait until it is gone. */
+export async function killServer(server: DevServer): Promise<void> {
+  const { process: child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** A client and a worker connection to `address`, as the CLI and the workers make them. */
+export async function connectTarget(address: string, dataConverter: DataConverter = dataConverterFromEnv()): Promise<TemporalTarget & { close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    address,
+    namespace: 'default',
+    client: new Client({ connection, namespace: 'default', dataConverter }),
+    nativeConnection,
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Kills (-9) every process spawned through this module that is still running. */
+export async function killSpawned(): Promise<void> {
+  await Promise.all(
+    [...spawned].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+/** Kills a command's whole process group (commands run detached, in their own group), if it lives. */
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
