@@ -1,13 +1,15 @@
 import type { Client } from '@temporalio/client';
+import { serviceWorkflowId } from '../../workflows/ids';
 import { FINAL_RUN_STATES, type RunProgress } from '../../workflows/progress';
 import { connectClient, type ConnectionSettings } from '../connection';
 import { EXIT, type ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import { existingRun, fetchProgress, type DeploymentHandle } from '../run-handle';
 import { etaText, liveLines } from '../render/live-lines';
+import { oneLine } from '../render/table';
 import { estimateRun } from '../watch/eta';
 import { diffProgress, type WatchEvent } from '../watch/events';
-import { fetchRunInput } from '../watch/history';
+import { fetchRunInput, liveStepDetails } from '../watch/history';
 import { LiveView } from '../watch/live-view';
 
 export interface WatchRunOptions {
@@ -69,6 +71,7 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
     }
     if (progress) {
       if (view) {
+        await withLiveSteps(client, progress);
         const eta = input ? estimateRun(input.plan, progress) : undefined;
         view.render(liveLines(progress), eta?.fraction ?? 0, etaText(progress, eta));
       } else {
@@ -92,8 +95,8 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
   if (!prev) throw new Error(`no progress of ${handle.workflowId} could be read`);
   const exitCode = prev.state === 'succeeded' ? EXIT.ok : EXIT.runFailed;
   if (options.json) output.out(JSON.stringify({ kind: 'end', runId: prev.runId, state: prev.state, exitCode, progress: prev }));
-  else if (view) output.out(`run ${prev.runId}: ${prev.state}${prev.failure && prev.state !== 'succeeded' ? ` — ${prev.failure}` : ''}`);
-  if (!options.json) for (const f of prev.rollbackFailures) output.out(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
+  else if (view) output.out(`run ${prev.runId}: ${prev.state}${prev.failure && prev.state !== 'succeeded' ? ` — ${oneLine(prev.failure)}` : ''}`);
+  if (!options.json) for (const f of prev.rollbackFailures) output.out(`NOT UNDONE: ${f.service}/${f.step}: ${oneLine(f.error)}`);
   return { exitCode, progress: prev };
 }
 
@@ -115,6 +118,21 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   } finally {
     await client.connection.close();
   }
+}
+
+/** The live view shows a running step's latest output line and attempt, as its heartbeats tell. */
+async function withLiveSteps(client: Client, progress: RunProgress): Promise<void> {
+  await Promise.all(
+    Object.values(progress.services)
+      .filter((s) => s.state === 'running')
+      .map(async (s) => {
+        const step = s.steps.find((x) => x.name === s.currentStep && x.state === 'running');
+        const live = step && (await liveStepDetails(client, serviceWorkflowId(progress.runId, s.name)).catch(() => undefined));
+        if (!step || !live) return;
+        step.attempts = Math.max(step.attempts, live.attempts);
+        step.lastLine = live.lastLine ?? step.lastLine;
+      }),
+  );
 }
 
 function required(runId: string | undefined): string {

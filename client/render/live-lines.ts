@@ -1,6 +1,7 @@
 import { formatDuration } from '../../plan/durations';
 import type { GateProgress, RunProgress, ServiceProgress } from '../../workflows/progress';
 import type { RunEta } from '../watch/eta';
+import { oneLine } from './table';
 
 /** The exact command that answers an open gate. */
 export function approveCommand(runId: string, gate: Pick<GateProgress, 'wave' | 'service'>): string {
@@ -42,7 +43,7 @@ export function serviceLine(s: ServiceProgress, nowMs = Date.now()): string {
     attempts.padEnd(3),
     elapsed(s.startedAt, s.endedAt, nowMs).padStart(7),
   ];
-  return `${cells.join(' ')}  ${last}`.trimEnd();
+  return `${cells.join(' ')}  ${oneLine(last)}`.trimEnd();
 }
 
 /** The live view's text lines, top to bottom (the progress bar is drawn below them). */
@@ -60,8 +61,8 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
     const due = g.deadline ? `, times out (${g.onTimeout}) in ${elapsed(new Date(nowMs).toISOString(), g.deadline)}` : '';
     lines.push(`gate ${g.id} open${due} — ${approveCommand(p.runId, g)}`);
   }
-  if (p.pendingDecision) lines.push(`decision needed on ${p.pendingDecision.service}: maestro decide ${p.runId} retry|skip|rollback|abort --as NAME`);
-  if (p.failure) lines.push(`failure: ${p.failure}`);
+  if (p.pendingDecision) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): maestro decide ${p.runId} retry|skip|rollback|abort --as NAME`);
+  if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;
 }
 
@@ -69,6 +70,6 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
 export function etaText(p: RunProgress, eta: RunEta | undefined): string {
   if (!eta) return '';
   const path = eta.criticalPath.length ? ` | critical path ${eta.criticalPath.join(' → ')} (${formatDuration(eta.criticalPathMs)})` : '';
-  const when = p.state === 'rolling-back' ? 'rolling back' : p.endedAt ? 'done' : `ETA ${formatDuration(eta.remainingMs)}`;
+  const when = p.state === 'rolling-back' ? 'rolling back' : p.endedAt ? 'done' : eta.remainingMs > 0 ? `ETA ${formatDuration(eta.remainingMs)}` : 'ETA: past the estimates';
   return `${eta.settled}/${eta.total} services | ${when}${path}`;
 }

@@ -1,9 +1,10 @@
 import { formatDuration } from '../../plan/durations';
 import type { DoraReport } from './dora';
 import type { RunReport } from './run-report';
+import { oneLine } from './table';
 
 const d = (ms?: number): string => (ms === undefined ? '–' : formatDuration(ms));
-const cell = (text: string | undefined): string => (text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string | undefined): string => oneLine(text ?? '').replace(/\|/g, '\\|');
 
 function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
@@ -14,7 +15,7 @@ export function renderRunReport(r: RunReport): string {
   const out = [`# Run ${r.runId} — ${r.state}`, ''];
   out.push(`- plan: **${r.plan}**, started by ${r.startedBy ?? 'unknown'} at ${r.startedAt}${r.endedAt ? `, ended ${r.endedAt}` : ' (still going)'}`);
   out.push(`- duration (makespan): **${d(r.durationMs)}**`);
-  if (r.failure) out.push(`- failure: ${r.failure}`);
+  if (r.failure) out.push(`- failure: ${oneLine(r.failure)}`);
   if (r.criticalPath) {
     const cp = r.criticalPath;
     out.push(`- critical path (planned): ${cp.planned.services.join(' → ')} — estimate ${d(cp.planned.estimateMs)}`);

@@ -13,3 +13,8 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
 export function shortTime(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : '';
 }
+
+/** Messages may hold output lines; a table cell or an event is one line. */
+export function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' | ');
+}

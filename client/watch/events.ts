@@ -1,6 +1,8 @@
 import { formatDuration } from '../../plan/durations';
 import { FINAL_RUN_STATES, type AuditEntry, type GateProgress, type RunProgress, type ServiceProgress, type StepProgress } from '../../workflows/progress';
+import { isSettled } from '../../plan/scheduling';
 import { approveCommand } from '../render/live-lines';
+import { oneLine } from '../render/table';
 
 /** One thing that happened in a run, as `watch` prints it on a pipe (one line each). */
 export interface WatchEvent {
@@ -36,13 +38,13 @@ export function diffProgress(prev: RunProgress | undefined, next: RunProgress): 
   }
   if (next.pendingDecision && next.pendingDecision.since !== prev?.pendingDecision?.since) {
     const d = next.pendingDecision;
-    events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${d.error} — maestro decide ${runId} retry|skip|rollback|abort --as NAME` });
+    events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${oneLine(d.error)} — maestro decide ${runId} retry|skip|rollback|abort --as NAME` });
   }
   for (const entry of next.audit.slice(prev?.audit.length ?? 0)) events.push(auditEvent(runId, entry));
   // Attaching to a run that already ended still closes with its final line.
   if ((prev && prev.state !== next.state) || (!prev && FINAL_RUN_STATES.includes(next.state))) {
     const ended = next.endedAt ? ` after ${formatDuration(Date.parse(next.endedAt) - Date.parse(next.startedAt))}` : '';
-    const why = next.failure && next.state !== 'succeeded' && next.state !== 'running' ? `: ${next.failure}` : '';
+    const why = next.failure && next.state !== 'succeeded' && FINAL_RUN_STATES.includes(next.state) ? `: ${oneLine(next.failure)}` : '';
     events.push({ kind: 'run', runId, state: next.state, text: `run ${runId}: ${next.state}${ended}${why}` });
   }
   return events;
@@ -55,8 +57,8 @@ function serviceEvents(runId: string, before: ServiceProgress | undefined, now: 
     if (step.state !== (was?.state ?? 'pending')) events.push(stepEvent(runId, now, step));
   }
   if (now.state !== (before?.state ?? 'pending')) {
-    const took = now.endedAt && now.startedAt ? ` in ${formatDuration(Date.parse(now.endedAt) - Date.parse(now.startedAt))}` : '';
-    const detail = now.state === 'running' ? ` on ${now.node ?? '?'}` : now.error && now.state !== 'rolled-back' ? `${took}: ${now.error}` : took;
+    const took = now.endedAt && now.startedAt && isSettled(now.state) ? ` in ${formatDuration(Date.parse(now.endedAt) - Date.parse(now.startedAt))}` : '';
+    const detail = now.state === 'running' ? ` on ${now.node ?? '?'}` : now.error && now.state !== 'rolled-back' ? `${took}: ${oneLine(now.error)}` : took;
     events.push({ kind: 'service', runId, subject: now.name, state: now.state, text: `[wave ${now.wave}] ${now.name}: ${now.state}${detail}` });
   }
   return events;
@@ -66,10 +68,11 @@ function stepEvent(runId: string, service: ServiceProgress, step: StepProgress):
   const subject = `${service.name}/${step.name}`;
   let detail = '';
   if (step.state === 'running') detail = ` on ${step.node ?? service.node ?? '?'}`;
-  else if (step.state === 'failed' || step.state === 'skipped') detail = step.error ? `: ${step.error}` : '';
-  else if (step.state === 'undo-failed') detail = step.undoError ? `: ${step.undoError}` : '';
+  else if (step.state === 'failed' || step.state === 'skipped') detail = step.error ? `: ${oneLine(step.error)}` : '';
+  else if (step.state === 'undo-failed') detail = step.undoError ? `: ${oneLine(step.undoError)}` : '';
   if (step.attempts > 1) detail += ` (attempt ${step.attempts})`;
-  if (step.lastLine && step.state !== 'running') detail += ` — ${step.lastLine}`;
+  // A failure's message already ends with the output.
+  if (step.lastLine && (step.state === 'succeeded' || step.state === 'undone')) detail += ` — ${step.lastLine}`;
   return { kind: 'step', runId, subject, state: step.state, text: `[wave ${service.wave}] ${subject}: ${step.state}${detail}` };
 }
 
@@ -77,14 +80,15 @@ function gateEvent(run: RunProgress, gate: GateProgress): WatchEvent {
   let detail = '';
   if (gate.state === 'open') detail = ` — approve: ${approveCommand(run.runId, gate)}`;
   else if (gate.state === 'approved') detail = ` by ${gate.approvals.map((a) => a.approver).join(', ') || gate.decidedBy || '?'}`;
-  else if (gate.state === 'rejected') detail = ` by ${gate.decidedBy ?? '?'}${gate.reason ? `: ${gate.reason}` : ''}`;
-  else if (gate.reason) detail = `: ${gate.reason}`;
+  else if (gate.state === 'rejected') detail = ` by ${gate.decidedBy ?? '?'}${gate.reason ? `: ${oneLine(gate.reason)}` : ''}`;
+  else if (gate.reason) detail = `: ${oneLine(gate.reason)}`;
   return { kind: 'gate', runId: run.runId, subject: gate.id, state: gate.state, text: `gate ${gate.id}: ${gate.state}${detail}` };
 }
 
 function auditEvent(runId: string, e: AuditEntry): WatchEvent {
   const target = e.target ? ` ${e.target}` : '';
-  const verdict = e.accepted ? '' : ` — refused: ${e.reason ?? '?'}`;
-  const comment = e.comment ? ` (${e.comment})` : '';
+  const verdict = e.accepted ? '' : ` — refused: ${oneLine(e.reason ?? '?')}`;
+  const comment = e.comment ? ` (${oneLine(e.comment)})` : '';
   return { kind: e.action === 'decide' ? 'decision' : 'audit', runId, subject: e.target, state: e.accepted ? 'accepted' : 'refused', text: `${e.actor}: ${e.action}${target} via ${e.via}${comment}${verdict}` };
 }
+

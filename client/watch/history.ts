@@ -60,3 +60,17 @@ export async function fetchStepOutput(client: Client, workflowId: string): Promi
   }
   return undefined;
 }
+
+/**
+ * What the progress query cannot know yet about the running steps of a service: the workflow
+ * records a step's last line when it ends, but a running activity heartbeats its last output line
+ * and the server knows its attempt. Reads both from the service child's pending activities.
+ */
+export async function liveStepDetails(client: Client, workflowId: string): Promise<{ lastLine?: string; attempts: number } | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const pending = description.raw.pendingActivities?.[0];
+  if (!pending) return undefined;
+  const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, pending.heartbeatDetails?.payloads);
+  const lastLine = (details as { lastLine?: string; lastObservation?: string } | undefined)?.lastLine ?? (details as { lastObservation?: string } | undefined)?.lastObservation;
+  return { lastLine, attempts: pending.attempt ?? 1 };
+}
