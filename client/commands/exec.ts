@@ -2,11 +2,8 @@ import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { parseDuration } from '../../plan/durations';
 import { parsePlanText } from '../../plan/parse';
-import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
 import type { NodeSpec, NormalizedPlan } from '../../plan/types';
-import type { deploymentWorkflow } from '../../workflows/deployment';
 import { serviceWorkflowId } from '../../workflows/ids';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { connectClient, type ConnectionSettings } from '../connection';
 import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
@@ -14,6 +11,7 @@ import { PlanInvalidError } from '../load-plan';
 import type { Output } from '../output';
 import { awaitOutcome, fetchProgress } from '../run-handle';
 import { renderExecResults, type ExecResult } from '../render/exec-results';
+import { startDeployment } from '../start-run';
 import { fetchStepOutput } from '../watch/history';
 import { clusterNodes } from './nodes';
 
@@ -58,20 +56,7 @@ export async function execCommand(options: ExecOptions): Promise<number> {
 
   const client = await connectClient(options.connection);
   try {
-    const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
-      workflowId: runId,
-      taskQueue: ORCHESTRATOR_TASK_QUEUE,
-      args: [{ runId, plan, startedBy }],
-      workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
-        { key: SEARCH_ATTRIBUTES.state, value: 'running' },
-        { key: SEARCH_ATTRIBUTES.wave, value: 1 },
-        { key: SEARCH_ATTRIBUTES.services, value: targets },
-      ],
-      staticSummary: `exec on ${options.all ? 'every node' : options.node}: ${shown}`.slice(0, 400),
-      staticDetails: `Started by ${startedBy} with \`maestro exec\`.`,
-    });
+    const { handle } = await startDeployment(client, plan, { id: runId, startedBy });
     if (!options.json) options.output.err(`${runId}: ${shown} on ${targets.join(', ')}`);
     await awaitOutcome(handle);
     const progress = await fetchProgress(client, handle);
@@ -98,7 +83,9 @@ export function execPlan(options: Pick<ExecOptions, 'command' | 'cwd' | 'timeout
   for (const [flag, value] of [['--timeout', options.timeout], ['--node-timeout', options.nodeTimeout]] as const) {
     if (value !== undefined && parseDuration(value) === undefined) throw new InvalidInputError(`${flag}: malformed duration "${value}"`, 'Use e.g. 30s, 5m or 1h.');
   }
-  const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', cluster: { nodes } });
+  // The source names the command: the Web UI shows it in the run's details.
+  const source = `maestro exec -- ${options.command.join(' ')}`.slice(0, 300);
+  const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', source, cluster: { nodes } });
   if (!result.ok) throw new PlanInvalidError(result.errors, 'the exec request');
   return result.plan;
 }

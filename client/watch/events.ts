@@ -28,19 +28,20 @@ export function diffProgress(prev: RunProgress | undefined, next: RunProgress): 
     const count = Object.keys(next.services).length;
     events.push({ kind: 'run', runId, state: next.state, text: `run ${runId} (plan ${next.plan}): ${next.state}, ${count} service${count === 1 ? '' : 's'} in ${next.waves.length} wave${next.waves.length === 1 ? '' : 's'}` });
   }
+  // Causes before effects: operator actions and the gate decisions they make, then what the
+  // services did, then gates and decisions those changes opened, then the run's state.
+  for (const entry of next.audit.slice(prev?.audit.length ?? 0)) events.push(auditEvent(runId, entry));
+  const changedGates = next.gates.filter((g) => g.state !== (prev?.gates.find((x) => x.id === g.id)?.state ?? 'waiting'));
+  for (const gate of changedGates.filter((g) => g.state !== 'open')) events.push(gateEvent(next, gate));
   for (const name of next.waves.flat()) {
     const now = next.services[name];
     if (now) events.push(...serviceEvents(runId, prev?.services[name], now));
   }
-  for (const gate of next.gates) {
-    const before = prev?.gates.find((g) => g.id === gate.id);
-    if (gate.state !== (before?.state ?? 'waiting')) events.push(gateEvent(next, gate));
-  }
+  for (const gate of changedGates.filter((g) => g.state === 'open')) events.push(gateEvent(next, gate));
   if (next.pendingDecision && next.pendingDecision.since !== prev?.pendingDecision?.since) {
     const d = next.pendingDecision;
     events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${oneLine(d.error)} — maestro decide ${runId} retry|skip|rollback|abort --as NAME` });
   }
-  for (const entry of next.audit.slice(prev?.audit.length ?? 0)) events.push(auditEvent(runId, entry));
   // Attaching to a run that already ended still closes with its final line.
   if ((prev && prev.state !== next.state) || (!prev && FINAL_RUN_STATES.includes(next.state))) {
     const ended = next.endedAt ? ` after ${formatDuration(Date.parse(next.endedAt) - Date.parse(next.startedAt))}` : '';

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import type { CommandFailedDetails, RunCommandResult } from '../../activities';
 import type { DeploymentInput } from '../../workflows/deployment';
@@ -52,10 +53,11 @@ export async function fetchStepOutput(client: Client, workflowId: string): Promi
       return { ok: true, exitCode: 0, durationMs: r?.durationMs, outputTail: r?.outputTail ?? '' };
     }
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED || event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
-      const failure = event.activityTaskFailedEventAttributes?.failure ?? event.activityTaskTimedOutEventAttributes?.failure;
-      const [details] = await decodeArrayFromPayloads(converter, failure?.applicationFailureInfo?.details?.payloads);
-      const d = details as Partial<CommandFailedDetails> | undefined;
-      return { ok: false, exitCode: d?.exitCode ?? undefined, outputTail: d?.outputTail ?? '', error: failure?.message ?? 'failed' };
+      // Decoded like any failure: messages and details may be encrypted by the payload codec.
+      const error = await decodeOptionalFailureToOptionalError(converter, event.activityTaskFailedEventAttributes?.failure ?? event.activityTaskTimedOutEventAttributes?.failure);
+      const app = error instanceof ApplicationFailure ? error : error?.cause instanceof ApplicationFailure ? error.cause : undefined;
+      const d = app?.details?.[0] as Partial<CommandFailedDetails> | undefined;
+      return { ok: false, exitCode: d?.exitCode ?? undefined, outputTail: d?.outputTail ?? '', error: error?.message ?? 'failed' };
     }
   }
   return undefined;

@@ -43,7 +43,7 @@ it('tells a gate opening with the exact approve command, then who approved it', 
     { state: 'approved', approvals: [{ approver: 'ops-lead', at: '2026-01-01T00:02:00.000Z', comment: 'go' }], openedAt: '2026-01-01T00:01:00.000Z', decidedAt: '2026-01-01T00:02:00.000Z', decidedBy: 'ops-lead' },
   );
   expect(diffProgress(waiting, open).map((e) => e.text)).toEqual(['gate wave-2: open — approve: maestro approve r1 --as NAME --wave 2', 'run r1: awaiting-approval']);
-  expect(diffProgress(open, approved).map((e) => e.text)).toEqual(['gate wave-2: approved by ops-lead', 'ops-lead: approve wave-2 via update (go)', 'run r1: running']);
+  expect(diffProgress(open, approved).map((e) => e.text)).toEqual(['ops-lead: approve wave-2 via update (go)', 'gate wave-2: approved by ops-lead', 'run r1: running']);
   expect(liveLines(open).join('\n')).toContain('maestro approve r1 --as NAME --wave 2');
 
   const report = buildRunReport(approved, plan);
@@ -60,8 +60,8 @@ it('tells a pending decision and a refused message on one line each', () => {
     audit: [{ at: '2026-01-01T00:03:01.000Z', actor: 'intern', action: 'decide', via: 'signal', target: 'skip', accepted: false, reason: 'not an approver' }],
   });
   expect(diffProgress(before, after).map((e) => [e.kind, e.text])).toEqual([
-    ['decision', 'decision needed on api: exit 1 | last output — maestro decide r1 retry|skip|rollback|abort --as NAME'],
     ['decision', 'intern: decide skip via signal — refused: not an approver'],
+    ['decision', 'decision needed on api: exit 1 | last output — maestro decide r1 retry|skip|rollback|abort --as NAME'],
   ]);
 });
 

@@ -67,7 +67,7 @@ describe('connection', () => {
 });
 
 describe('watch on a pipe', () => {
-  it('prints one line per event of a run with a rollback, in order, and the same state when attached again', async () => {
+  it('prints one line per event of a run with a gate and a rollback, in order, and the same state when attached again', async () => {
     const dir = tempDir();
     const [relA, relB, relUndo] = ['a', 'b', 'undo'].map((f) => join(dir, f)) as [string, string, string];
     const plan = planFrom(
@@ -75,6 +75,7 @@ describe('watch on a pipe', () => {
         apiVersion: 'maestro/v1',
         name: uniqueSuffix('watch'),
         defaults: { retry: { maxAttempts: 1 } },
+        approvals: { gates: [{ beforeWave: 2 }] },
         services: {
           A: { node: 'macpro51', steps: [{ name: 'deploy', run: waitFor(relA, 'echo deployed A'), undo: waitFor(relUndo, 'echo undid A') }] },
           B: { node: 'macbook-air', dependsOn: ['A'], steps: [{ name: 'migrate', run: waitFor(relB, 'echo boom >&2; exit 3') }] },
@@ -89,6 +90,8 @@ describe('watch on a pipe', () => {
 
     await until(saw(/^\[wave 1\] A: running on macpro51$/), 'A running');
     writeFileSync(relA, '');
+    await until(saw(/^gate wave-2: open/), 'the gate');
+    expect(await runCli(['approve', run.runId, '--as', 'ops-lead', '--wave', '2', '--comment', 'go', ...address], memoryOutput())).toBe(EXIT.ok);
     await until(saw(/^\[wave 2\] B: running on macbook-air$/), 'B running');
     writeFileSync(relB, '');
     await until(saw(/^run .*: rolling-back$/), 'the rollback');
@@ -106,6 +109,9 @@ describe('watch on a pipe', () => {
       at(/^\[wave 1\] A: running on macpro51$/),
       at(/^\[wave 1\] A\/deploy: succeeded — deployed A$/),
       at(/^\[wave 1\] A: succeeded in /),
+      at(new RegExp(`^gate wave-2: open — approve: maestro approve ${run.runId} --as NAME --wave 2$`)),
+      at(/^ops-lead: approve wave-2 via update \(go\)$/),
+      at(/^gate wave-2: approved by ops-lead$/),
       at(/^\[wave 2\] B: running on macbook-air$/),
       at(/^\[wave 2\] B\/migrate: failed: .*3/),
       at(/^\[wave 2\] B: failed in .*: B\/migrate failed/),
@@ -137,6 +143,8 @@ describe('watch on a pipe', () => {
       ['A', 'rolled-back'],
       ['B', 'failed'],
     ]);
+    expect(report.value.approvals).toEqual([expect.objectContaining({ gate: 'wave-2', state: 'approved', approvals: [expect.objectContaining({ approver: 'ops-lead', comment: 'go' })] })]);
+    expect(report.value.audit).toEqual([expect.objectContaining({ actor: 'ops-lead', action: 'approve', target: 'wave-2', accepted: true })]);
     expect(report.value.criticalPath?.planned.services).toEqual(['A', 'B']);
     expect(report.value.durationMs).toBeGreaterThan(0);
   });
