@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { AesGcmPayloadCodec, maestroDataConverter } from '../../client/codec';
+import { startCodecServer, type CodecServer } from '../../workers/codec-server';
+import type { DevServer } from '../../workers/dev-server';
+import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { logStep, planFrom, tempDir } from '../helpers/plans';
+import { connectTarget, ensureBuilt, freePort, killSpawned, spawnMaestro, startNodeWorkerProcess, startServerProcessTracked, type Spawned } from '../helpers/processes';
+import { startRun } from '../helpers/runs';
+
+// Encrypted payloads (MAESTRO_PAYLOAD_KEY) end to end: the server with its Web UI and codec
+// endpoint, macpro51's worker as a `maestro worker` process (its logs captured), the CLI as processes.
+const SECRET = `s3cr3t-${randomBytes(6).toString('hex')}`;
+const ARGV_MARKER = `argv-marker-${randomBytes(4).toString('hex')}`;
+const FAILURE_MARKER = `failure-marker-${randomBytes(4).toString('hex')}`;
+const keyEnv = { MAESTRO_PAYLOAD_KEY: randomBytes(32).toString('base64') };
+const codec = new AesGcmPayloadCodec(Buffer.from(keyEnv.MAESTRO_PAYLOAD_KEY, 'base64'));
+const dataConverter = maestroDataConverter(keyEnv);
+
+let server: DevServer;
+let codecServer: CodecServer;
+let uiPort: number;
+let target: Awaited<ReturnType<typeof connectTarget>>;
+let cluster: TestCluster;
+let worker: Spawned;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  uiPort = await freePort();
+  codecServer = await startCodecServer({ codec, uiOrigins: [`http://127.0.0.1:${uiPort}`] });
+  server = await startServerProcessTracked({ port: await freePort(), uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
+  target = await connectTarget(server.address, dataConverter);
+  cluster = await startCluster(target, { nodes: ['mac-studio', 'macbook-air'], dataConverter });
+  worker = await startNodeWorkerProcess({ node: 'macpro51', address: server.address, env: { ...keyEnv, DB_PASSWORD: SECRET, LOG_LEVEL: 'debug' } });
+}, 180_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await cluster?.shutdown();
+  await target?.close();
+  await server?.stop();
+  await codecServer?.close();
+  await killSpawned();
+});
+
+/** Every text in a history: strings, and payload bytes as UTF-8 — after `codec` decoded them, if given. */
+async function historyText(history: temporal.api.history.v1.IHistory, decodeWith?: PayloadCodec): Promise<string> {
+  const parts: string[] = [];
+  const walk = async (value: unknown): Promise<void> => {
+    if (typeof value === 'string') parts.push(value);
+    else if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (Array.isArray(value)) for (const item of value) await walk(item);
+    else if (value && typeof value === 'object') {
+      if ('data' in value && 'metadata' in value && decodeWith) {
+        const [decoded] = await decodeWith.decode([value as Payload]);
+        await walk(Object.values(decoded?.metadata ?? {}));
+        return walk(decoded?.data);
+      }
+      for (const item of Object.values(value)) await walk(item);
+    }
+  };
+  await walk(history);
+  return parts.join('\n');
+}
+
+async function cli(...args: string[]): Promise<{ code: number | null; out: string }> {
+  const proc = spawnMaestro([...args, '--address', server.address], keyEnv);
+  const { code } = await proc.exited;
+  return { code, out: proc.stdout() };
+}
+
+describe('secrets and payload encryption', () => {
+  it('a fromEnv value is in no history, log, query result or report; with a key, history holds no plaintext argv or failure message', async () => {
+    const env = { DB_PASSWORD: { fromEnv: 'DB_PASSWORD' } };
+    const log = join(tempDir(), 'log');
+    const plan = planFrom(
+      JSON.stringify({
+        apiVersion: 'maestro/v1',
+        name: 'secrets',
+        defaults: { retry: { maxAttempts: 1 } },
+        services: {
+          api: { node: 'macbook-air', steps: [{ name: 'deploy', run: logStep(log), undo: logStep(log) }] },
+          db: {
+            node: 'macpro51',
+            dependsOn: ['api'],
+            steps: [
+              { name: 'migrate', env, run: ['/bin/sh', '-c', `echo "${ARGV_MARKER} connecting with $DB_PASSWORD"; echo "as $DB_PASSWORD" >&2`], undo: ['/bin/sh', '-c', 'echo "undo with $DB_PASSWORD"'] },
+              { name: 'verify', env, run: ['/bin/sh', '-c', `echo "${FAILURE_MARKER}: $DB_PASSWORD rejected"; exit 3`] },
+            ],
+          },
+        },
+      }),
+    );
+    const run = await startRun(target, plan);
+    const { outcome, progress } = await run.finished();
+    expect(outcome.state).toBe('rolled-back');
+    // The output was seen, redacted.
+    expect(progress.services.db?.steps[0]?.lastLine).toBe('undo with ***');
+    expect(progress.services.db?.steps[1]?.error).toContain(`${FAILURE_MARKER}: *** rejected`);
+
+    const ids = [run.runId, serviceWorkflowId(run.runId, 'api'), serviceWorkflowId(run.runId, 'db'), serviceUndoWorkflowId(run.runId, 'api')];
+    const histories = await Promise.all(ids.map((id) => target.client.workflow.getHandle(id).fetchHistory()));
+    const raw = (await Promise.all(histories.map((h) => historyText(h)))).join('\n');
+    const decoded = (await Promise.all(histories.map((h) => historyText(h, codec)))).join('\n');
+
+    // Decoded, the history tells what ran and why it failed — yet never the secret.
+    expect(decoded).toContain(ARGV_MARKER);
+    expect(decoded).toContain(FAILURE_MARKER);
+    expect(decoded).not.toContain(SECRET);
+    // As the server stores it: ciphertext only, failure messages included.
+    expect(raw).not.toContain(ARGV_MARKER);
+    expect(raw).not.toContain(FAILURE_MARKER);
+    expect(raw).not.toContain(SECRET);
+    expect(raw).toContain('Encoded failure');
+
+    const status = await cli('status', run.runId, '--json');
+    const reportMd = await cli('report', run.runId);
+    const reportJson = await cli('report', run.runId, '--format', 'json');
+    expect(status.out).toContain(FAILURE_MARKER);
+    expect(reportJson.out).toContain(FAILURE_MARKER);
+    for (const text of [status.out, reportMd.out, reportJson.out, JSON.stringify(progress)]) expect(text).not.toContain(SECRET);
+
+    // The worker logged the commands and their failure at debug level, redacted.
+    expect(worker.stderr()).toContain('command failed');
+    expect(worker.stderr()).not.toContain(SECRET);
+  }, 90_000);
+
+  it('the Web UI is told the codec endpoint, which decodes what the server stores', async () => {
+    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    expect(settings.Codec?.Endpoint).toBe(codecServer.url);
+
+    const run = await startRun(target, planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name: 'ui-codec', services: { a: { node: 'mac-studio', steps: [{ name: 'x', run: ['echo', ARGV_MARKER] }] } } })));
+    await run.finished();
+    const history = await target.client.workflow.getHandle(run.runId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const wire = { metadata: Object.fromEntries(Object.entries(input?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input!.data!).toString('base64') };
+    const res = await fetch(`${codecServer.url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${uiPort}`, 'X-Namespace': 'default' }, body: JSON.stringify({ payloads: [wire] }) });
+    const [payload] = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
+    expect(Buffer.from(wire.data, 'base64').toString()).not.toContain(ARGV_MARKER);
+    expect(Buffer.from(payload!.data, 'base64').toString()).toContain(ARGV_MARKER);
+  }, 60_000);
+});
