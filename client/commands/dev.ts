@@ -1,5 +1,6 @@
 import { AesGcmPayloadCodec } from '../codec';
 import { dataConverterFromEnv } from '../connection';
+import { DEFAULT_NODES } from '../../plan/defaults';
 import type { Output } from '../output';
 
 export interface DevCommandOptions {
@@ -16,7 +17,6 @@ export interface DevCommandOptions {
   nodes?: string[];
 }
 
-export const DEFAULT_DEV_NODES = ['mac-studio', 'macbook-air', 'macpro51'];
 
 /**
  * `maestro dev`: the embedded Temporal server (SQLite file, Web UI), the orchestrator worker and
@@ -46,7 +46,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
     await runWorkers({
       connection,
       orchestrator: true,
-      nodes: options.nodes ?? DEFAULT_DEV_NODES,
+      nodes: options.nodes ?? DEFAULT_NODES.map((n) => n.name),
       logger,
       onReady: async () => {
         options.output.out(`Temporal server: ${server.address}`);

@@ -2,12 +2,13 @@ import type { DataConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { dataConverterFromEnv } from '../../client/connection';
+import { DEFAULT_NODES } from '../../plan/defaults';
 import { createLogger } from '../../workers/logger';
 import { createNodeWorker } from '../../workers/node-worker';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { workflowBundle, type TemporalTarget } from './temporal-env';
 
-export const DEFAULT_NODE_NAMES = ['mac-studio', 'macbook-air', 'macpro51'];
+export const DEFAULT_NODE_NAMES = DEFAULT_NODES.map((n) => n.name);
 
 export interface TestCluster {
   workers: Map<string, Worker>;

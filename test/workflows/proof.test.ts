@@ -4,10 +4,11 @@ import { proofWorkflow } from '../../workflows/proof';
 import { createNodeWorker } from '../../workers/node-worker';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { createLogger } from '../../workers/logger';
+import { DEFAULT_NODES } from '../../plan/defaults';
 import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
 import { startDevServer, uniqueSuffix, workflowBundle } from '../helpers/temporal-env';
 
-const NODES = ['mac-studio', 'macbook-air', 'macpro51'];
+const NODES = DEFAULT_NODES.map((n) => n.name);
 
 describe('routing by node task queue (real dev server)', () => {
   let env: TestWorkflowEnvironment;
