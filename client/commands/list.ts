@@ -136,10 +136,9 @@ export async function listCommand(options: ListOptions): Promise<void> {
   const client = await connectClient(options.connection);
   try {
     const runs = await listRuns(client, { state, plan: options.plan }, options.limit ?? 50);
-    if (options.json) return options.output.out(JSON.stringify(runs, null, 2));
-    if (!runs.length) return options.output.out('no runs match');
     const rows = runs.map((r) => [r.runId, r.plan ?? '-', r.state, shortTime(r.startedAt), r.durationMs === undefined ? 'running' : formatDuration(r.durationMs)]);
-    options.output.out(renderTable(['RUN', 'PLAN', 'STATE', 'STARTED (UTC)', 'DURATION'], rows));
+    if (options.json) options.output.out(JSON.stringify(runs, null, 2));
+    else options.output.out(rows.length ? renderTable(['RUN', 'PLAN', 'STATE', 'STARTED (UTC)', 'DURATION'], rows) : 'no runs match');
   } finally {
     await client.connection.close();
   }
