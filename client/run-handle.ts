@@ -1,7 +1,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
-import { serviceWorkflowId } from '../workflows/ids';
+import { serviceUndoWorkflowId, serviceWorkflowId } from '../workflows/ids';
 import { progressQuery, serviceProgressQuery } from '../workflows/messages';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunProgress } from '../workflows/progress';
 import { InvalidInputError } from './errors';
@@ -33,7 +33,9 @@ export async function fetchProgress(client: Client, handle: DeploymentHandle): P
       .filter((s) => s.state === 'running' || s.state === 'rolling-back')
       .map(async (s) => {
         try {
-          const child = await client.workflow.getHandle(serviceWorkflowId(progress.runId, s.name)).query(serviceProgressQuery);
+          // A service being rolled back across services is undone by a child of its own.
+          const id = s.state === 'rolling-back' ? serviceUndoWorkflowId(progress.runId, s.name) : serviceWorkflowId(progress.runId, s.name);
+          const child = await client.workflow.getHandle(id).query(serviceProgressQuery);
           progress.services[s.name] = { ...s, steps: child.steps, currentStep: child.currentStep, node: child.node ?? s.node, nodesDown: child.nodesDown };
         } catch {
           // The child finished between the two queries; the parent's view is current enough.

@@ -14,6 +14,10 @@ export interface StartRunOptions {
   startedBy: string;
   /** Approve every gate as `startedBy`. */
   autoApprove?: boolean;
+  /** The run's one-line summary in the Web UI. Default: plan name, size, mode and onFailure. */
+  summary?: string;
+  /** The run's details in the Web UI (markdown). Default: the plan file and who started it. */
+  details?: string;
 }
 
 /**
@@ -34,8 +38,8 @@ export async function startDeployment(client: Client, plan: NormalizedPlan, opti
         { key: SEARCH_ATTRIBUTES.wave, value: 1 },
         { key: SEARCH_ATTRIBUTES.services, value: plan.services.map((s) => s.name) },
       ],
-      staticSummary: `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
-      staticDetails: `Plan \`${plan.source}\`, started by ${options.startedBy}.`,
+      staticSummary: options.summary ?? `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
+      staticDetails: options.details ?? `Plan \`${plan.source}\`, started by ${options.startedBy}.`,
     });
     return { runId, handle };
   } catch (err) {

@@ -82,8 +82,15 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
       throw ApplicationFailure.nonRetryable(`step ${step.name} has nothing to run`, FAILURE_TYPES.invalidStep);
     }
   } catch (err) {
+    progress.attempts = attemptsOf(err, step.retry.maxAttempts);
     throw toStepFailure(err, node);
   }
+}
+
+/** Attempts a failed activity made: all of them when retries ran out, else at least one. */
+function attemptsOf(err: unknown, maxAttempts: number): number {
+  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') return maxAttempts;
+  return 1;
 }
 
 /** Runs the undo command of a completed step on the node that ran it. */

@@ -6,6 +6,7 @@ import { statusCommand } from '../commands/status';
 interface RunFlags extends ConnectionFlags {
   id?: string;
   wait?: boolean;
+  watch?: boolean;
   autoApprove?: boolean;
   as?: string;
   json?: boolean;
@@ -21,13 +22,14 @@ export const registerRunCommands: CommandRegistrar = (program, ctx) => {
       .argument('<plan>', 'plan file (YAML)')
       .option('--id <id>', 'run id (default: the plan name)')
       .option('--wait', 'wait for the outcome: exit 0 on success, 1 if it failed or was rolled back')
+      .option('--watch', 'follow the run (live view on a terminal, one line per event otherwise), then exit like --wait')
       .option('--auto-approve', 'approve every gate as the operator running this command')
       .option('--as <name>', 'operator name recorded as the starter (default: the OS user)')
       .option('--cluster <file>', 'cluster file naming the nodes')
       .option('--json', 'print JSON'),
   ).action((file: string, flags: RunFlags) =>
     ctx.execute(() =>
-      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, autoApprove: flags.autoApprove, as: flags.as, json: flags.json }),
+      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, watch: flags.watch, autoApprove: flags.autoApprove, as: flags.as, json: flags.json }),
     ),
   );
 

@@ -56,7 +56,12 @@ export async function execCommand(options: ExecOptions): Promise<number> {
 
   const client = await connectClient(options.connection);
   try {
-    const { handle } = await startDeployment(client, plan, { id: runId, startedBy });
+    const { handle } = await startDeployment(client, plan, {
+      id: runId,
+      startedBy,
+      summary: `maestro exec on ${targets.join(', ')}: ${shown}`.slice(0, 200),
+      details: `\`maestro exec -- ${shown}\`, started by ${startedBy}.`,
+    });
     if (!options.json) options.output.err(`${runId}: ${shown} on ${targets.join(', ')}`);
     await awaitOutcome(handle);
     const progress = await fetchProgress(client, handle);
@@ -83,9 +88,7 @@ export function execPlan(options: Pick<ExecOptions, 'command' | 'cwd' | 'timeout
   for (const [flag, value] of [['--timeout', options.timeout], ['--node-timeout', options.nodeTimeout]] as const) {
     if (value !== undefined && parseDuration(value) === undefined) throw new InvalidInputError(`${flag}: malformed duration "${value}"`, 'Use e.g. 30s, 5m or 1h.');
   }
-  // The source names the command: the Web UI shows it in the run's details.
-  const source = `maestro exec -- ${options.command.join(' ')}`.slice(0, 300);
-  const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', source, cluster: { nodes } });
+  const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', cluster: { nodes } });
   if (!result.ok) throw new PlanInvalidError(result.errors, 'the exec request');
   return result.plan;
 }

@@ -7,6 +7,7 @@ import type { Output } from '../output';
 import { awaitOutcome, fetchProgress } from '../run-handle';
 import { renderOutcome } from '../render/status-text';
 import { startDeployment } from '../start-run';
+import { watchRun } from './watch';
 
 export interface RunOptions {
   output: Output;
@@ -18,6 +19,8 @@ export interface RunOptions {
   id?: string;
   /** Wait for the outcome: exit 0 on success, 1 otherwise. */
   wait?: boolean;
+  /** Follow the run live (a TTY) or as one line per event, then exit like --wait. */
+  watch?: boolean;
   /** Approve every gate as the operator running this command. */
   autoApprove?: boolean;
   /** Operator name recorded as the starter. Default: the OS user. */
@@ -33,6 +36,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const runId = deploymentWorkflowId(plan.name, options.id);
     const startedBy = options.as ?? userInfo().username;
     const { handle } = await startDeployment(client, plan, { id: runId, startedBy, autoApprove: options.autoApprove });
+    if (options.watch) return (await watchRun({ client, handle, output: options.output, json: options.json })).exitCode;
     if (!options.wait) {
       options.output.out(options.json ? JSON.stringify({ runId, started: true, startedBy }) : `started run ${runId} (${plan.services.length} services); follow it with: maestro watch ${runId}`);
       return EXIT.ok;
