@@ -11,7 +11,7 @@ import { connectTarget, freePort, waitFor } from '../helpers/processes';
 import { uniqueSuffix } from '../helpers/temporal-env';
 
 // The embedded server with its Web UI, a real run, and Debian's chromium looking at it.
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 let server: DevServer;
@@ -21,7 +21,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   // Never skipped: a machine without the browser fails here, saying how to get it.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium with \`bash .ci/install-chromium.sh\` (apt-get install -y chromium)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`bash bin/install-chromium.sh\` (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
   server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: join(tempDir('maestro-ui-'), 'ui.sqlite') });
   target = await connectTarget(server.address);
   cluster = await startCluster(target);
