@@ -1,0 +1,88 @@
+import { computeWaves, criticalPath } from '../../plan/graph';
+import { parsePlanText } from '../../plan/parse';
+import { routeServices } from '../../plan/routing';
+import { blockedServices, eligibleServices, firstUnsettledWave, type ServiceState } from '../../plan/scheduling';
+import type { NormalizedPlan } from '../../plan/types';
+
+// Poison input, the pure part: a plan of 5,000 services. Everything the deployment workflow
+// computes from a plan (waves, routes, one scheduling pass) runs inside a workflow task, whose
+// default timeout is 10 s, and again on every replay: it has to stay fast.
+const SERVICES = 5_000;
+/** Temporal's default `limit.blobSize.error`: the run's input (the normalized plan) must fit in it. */
+const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+
+function hugePlanText(reverse: boolean): string {
+  const lines = ['apiVersion: maestro/v1', 'name: huge', 'strategy: { maxParallel: 50 }', 'services:'];
+  const order = Array.from({ length: SERVICES }, (_, i) => i);
+  for (const i of reverse ? order.reverse() : order) {
+    lines.push(`  s${i}:`);
+    // 100 layers of 50; every seventh service also depends two layers back.
+    if (i >= 50) lines.push(`    dependsOn: [s${i - 50}${i % 7 === 0 && i >= 100 ? `, s${i - 100}` : ''}]`);
+    lines.push(`    requires: { os: ${i % 3 === 0 ? 'darwin' : 'linux'} }`);
+    lines.push(`    steps:`);
+    lines.push(`      - { name: deploy, run: [./deploy.sh, s${i}], undo: [./undo.sh, s${i}], timeout: 5m }`);
+  }
+  return lines.join('\n');
+}
+
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - start };
+}
+
+function parse(text: string): NormalizedPlan {
+  const result = parsePlanText(text, { file: 'huge.yaml', baseDir: '/srv' });
+  if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return result.plan;
+}
+
+describe('a plan of 5,000 services', () => {
+  let plan: NormalizedPlan;
+
+  it('parses, validates and normalizes in seconds', () => {
+    const { value, ms } = timed(() => parse(hugePlanText(false)));
+    plan = value;
+    expect(plan.services).toHaveLength(SERVICES);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('fits the run’s input payload (one step per service)', () => {
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThan(MAX_PAYLOAD_BYTES);
+  });
+
+  it('gives waves, routes and its critical path in well under a second', () => {
+    const waves = timed(() => computeWaves(plan));
+    const routes = timed(() => routeServices(plan));
+    const path = timed(() => criticalPath(plan));
+    expect(waves.value).toHaveLength(100);
+    expect(Object.keys(routes.value)).toHaveLength(SERVICES);
+    expect(path.value.services).toHaveLength(100);
+    expect(waves.ms + routes.ms + path.ms).toBeLessThan(1_000);
+  });
+
+  it('takes one scheduling pass of the deployment loop in milliseconds, also after a failure and listed backwards', () => {
+    const waves = computeWaves(plan);
+    const states: Record<string, ServiceState> = Object.fromEntries(plan.services.map((s) => [s.name, 'pending']));
+    for (const name of waves[0]!) states[name] = 'succeeded';
+    states[waves[1]![0]!] = 'failed';
+    const backwards = { ...plan, services: [...plan.services].reverse() };
+    for (const p of [plan, backwards]) {
+      const pass = timed(() => ({
+        blocked: blockedServices({ plan: p, states }),
+        eligible: eligibleServices({ plan: p, waves, states, mode: 'waves' }),
+        wave: firstUnsettledWave(waves, states),
+      }));
+      expect(pass.value.blocked).toHaveLength(98);
+      expect(pass.value.eligible).toHaveLength(49);
+      expect(pass.value.wave).toBe(2);
+      expect(pass.ms).toBeLessThan(250);
+    }
+  });
+
+  it('parses as fast when the services are listed dependents first', () => {
+    const { value, ms } = timed(() => parse(hugePlanText(true)));
+    expect(computeWaves(value)).toHaveLength(100);
+    expect(ms).toBeLessThan(10_000);
+  });
+});
