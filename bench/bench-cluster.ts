@@ -1,7 +1,9 @@
 /**
  * The system under test: an embedded dev server (SQLite file in a temp dir, headless, a free
- * port) and, in this process, the orchestrator worker and one worker per node.
+ * port) and the orchestrator worker and one worker per node — all in this process, or with the
+ * node workers in a child process of their own (`nodeWorkersProcess`).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,25 +16,30 @@ import { startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
 import { createOrchestratorWorker, workflowsPath } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
+import { READY_LINE } from './node-workers-process';
 
 export interface BenchCluster {
   client: Client;
   server: DevServer;
+  /** Pid of the node workers' own process, when they run apart. */
+  nodeWorkersPid?: number;
   /** Working directory of the generated plans (inside the temp dir). */
   workdir: string;
   tuning: WorkerTuning;
-  /** Rejects if a worker stops before `close` (never resolves). */
-  workerFailure: Promise<never>;
   /** How long setting up took, in ms. */
   timings: { serverStartMs: number; bundleMs: number; workersStartMs: number };
+  /** Rejects if a worker stops before `close` (never resolves). */
+  workerFailure: Promise<never>;
   /** Stops the workers, the server, and removes the temp dir. */
   close(): Promise<void>;
 }
 
 export interface BenchClusterOptions {
   logger: Logger;
-  /** Extra `temporal server start-dev` arguments (dynamic config). */
+  /** Extra `temporal server start-dev` arguments (dynamic config, SQLite pragmas). */
   serverArgs?: string[];
+  /** Run the node workers in a child process instead of this one. Default false. */
+  nodeWorkersProcess?: boolean;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -51,16 +58,28 @@ export async function freePort(): Promise<number> {
 const noop = () => undefined;
 const quietBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
+type Cleanup = () => Promise<void> | void;
+
 export async function startBenchCluster(options: BenchClusterOptions): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-'));
-  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: Cleanup[] = [() => rmSync(dir, { recursive: true, force: true })];
+  let closing = false;
   const close = async () => {
+    closing = true;
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
+  let failWorkers: (err: Error) => void = noop;
+  const workerFailure = new Promise<never>((_, reject) => (failWorkers = reject));
+  workerFailure.catch(noop);
+  // A worker that stops on its own (a fatal error) fails the benchmark instead of hanging it.
+  const watch = (what: string, done: Promise<unknown>) =>
+    done.then(
+      () => closing || failWorkers(new Error(`${what} stopped during the benchmark`)),
+      (err: Error) => closing || failWorkers(new Error(`${what} failed: ${err.message}`)),
+    );
   try {
     let t = Date.now();
-    const port = await freePort();
-    const server = await startDevServer({ port, headless: true, dbFile: join(dir, 'bench.sqlite'), extraArgs: options.serverArgs, logger: options.logger });
+    const server = await startDevServer({ port: await freePort(), headless: true, dbFile: join(dir, 'bench.sqlite'), extraArgs: options.serverArgs, logger: options.logger });
     cleanups.push(() => server.stop());
     const serverStartMs = Date.now() - t;
 
@@ -73,23 +92,19 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     cleanups.push(() => native.close());
     const namespace = 'default';
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle })];
-    for (const node of DEFAULT_NODES) {
-      workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }) }));
-    }
-    let closing = false;
-    const running = workers.map((w) => w.run());
-    // A worker that stops on its own (a fatal error) fails the benchmark instead of hanging it.
-    const workerFailure = new Promise<never>((_, reject) => {
-      for (const run of running) {
-        run.then(
-          () => closing || reject(new Error('a worker stopped during the benchmark')),
-          (err: Error) => closing || reject(new Error(`a worker failed: ${err.message}`)),
-        );
+    let nodeWorkersPid: number | undefined;
+    if (options.nodeWorkersProcess) {
+      const child = await startNodeWorkersProcess(server.address, cleanups);
+      nodeWorkersPid = child.pid;
+      void watch('the node workers process', new Promise((resolve) => child.once('exit', resolve)));
+    } else {
+      for (const node of DEFAULT_NODES) {
+        workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }) }));
       }
-    });
-    workerFailure.catch(noop);
+    }
+    const running = workers.map((w) => w.run());
+    running.forEach((run) => void watch('a worker', run));
     cleanups.push(async () => {
-      closing = true;
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
     });
@@ -100,9 +115,28 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const client = new Client({ connection, namespace });
     const workdir = join(dir, 'work');
     mkdirSync(workdir);
-    return { client, server, workdir, tuning: workerTuning(), timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
+    return { client, server, nodeWorkersPid, workdir, tuning: workerTuning(), timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** Starts node-workers-process.js and waits for its ready line; registers its stop in `cleanups`. */
+async function startNodeWorkersProcess(address: string, cleanups: Cleanup[]) {
+  const child = spawn(process.execPath, [join(__dirname, 'node-workers-process.js'), address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.split('\n').includes(READY_LINE)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the node workers process exited (${code}) before it was ready`)));
+  });
+  return child;
 }

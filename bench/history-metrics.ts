@@ -22,6 +22,31 @@ export interface StepTiming {
   completed: number;
 }
 
+/** Workflow tasks of one history: time queued (scheduled → started) and run by the worker (started → completed). */
+export interface WorkflowTaskTimings {
+  queued: number[];
+  run: number[];
+}
+
+export function workflowTaskTimings(history: History): WorkflowTaskTimings {
+  const at = new Map<string, number>();
+  const queued: number[] = [];
+  const run: number[] = [];
+  for (const e of history.events ?? []) {
+    const t = toMs(e.eventTime);
+    if (e.workflowTaskScheduledEventAttributes) at.set(String(e.eventId), t);
+    else if (e.workflowTaskStartedEventAttributes) {
+      const scheduled = at.get(String(e.workflowTaskStartedEventAttributes.scheduledEventId));
+      if (scheduled !== undefined) queued.push(t - scheduled);
+      at.set(String(e.eventId), t);
+    } else if (e.workflowTaskCompletedEventAttributes) {
+      const started = at.get(String(e.workflowTaskCompletedEventAttributes.startedEventId));
+      if (started !== undefined) run.push(t - started);
+    }
+  }
+  return { queued, run };
+}
+
 export interface ChildTiming {
   startedAt: number;
   closedAt: number;
@@ -114,6 +139,8 @@ export interface OverheadBreakdown {
   schedule: Distribution;
   /** ActivityTaskScheduled → ActivityTaskStarted: matching and a free node-worker slot. */
   dispatch: Distribution;
+  /** ActivityTaskStarted → ActivityTaskCompleted: the command itself, plus the result's way back. */
+  execution: Distribution;
   /** The latest dependency's close (or the run's start) → the service child's start: the parent's share. */
   serviceStart: Distribution;
 }
@@ -129,6 +156,7 @@ export function overheads(parent: ParentTiming, children: Map<string, ChildTimin
     step: distribution(steps.map((s) => s.started - s.ready)),
     schedule: distribution(steps.map((s) => s.scheduled - s.ready)),
     dispatch: distribution(steps.map((s) => s.started - s.scheduled)),
+    execution: distribution(steps.map((s) => s.completed - s.started)),
     serviceStart: distribution(serviceStart),
   };
 }

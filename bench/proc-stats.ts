@@ -50,3 +50,22 @@ export class MemorySampler {
     }
   }
 }
+
+/** CPU time (user + system) a process has used so far, in seconds; undefined when unreadable. */
+export function cpuSeconds(pid: number | 'self'): number | undefined {
+  if (pid === 'self') {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;

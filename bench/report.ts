@@ -23,7 +23,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => string]> = [
   ['steps/s', (r) => num(r.stepsPerSecond, 1)],
   ['shell loop', (r) => `${secs(r.baseline.totalMs)}${r.baseline.measured < r.baseline.commands ? '~' : ''}`],
   ['÷ shell', (r) => num(r.makespanOverBaseline, 2)],
-  ['RSS bench', (r) => `${num(r.benchPeakRssMb)} MB`],
+  ['RSS workers', (r) => `${num(r.benchPeakRssMb)}${r.nodeWorkersPeakRssMb === undefined ? '' : `+${num(r.nodeWorkersPeakRssMb)}`} MB`],
   ['RSS server', (r) => `${num(r.serverPeakRssMb)} MB`],
   ['parent events', (r) => String(r.parentEvents)],
 ];
@@ -40,10 +40,14 @@ export function formatBreakdown(results: readonly ScenarioResult[]): string {
   return results
     .map((r) => {
       const o = r.overhead;
+      const w = r.workflowTasks;
+      const pq = (d: { p50?: number; p95?: number }) => `${num(d.p50)}/${num(d.p95)}`;
       return (
-        `  ${r.scenario.id}: ready→scheduled p50/p95 ${num(o.schedule.p50)}/${num(o.schedule.p95)} ms, scheduled→started ${num(o.dispatch.p50)}/${num(o.dispatch.p95)} ms, ` +
+        `  ${r.scenario.id}: ready→scheduled p50/p95 ${num(o.schedule.p50)}/${num(o.schedule.p95)} ms, scheduled→started ${num(o.dispatch.p50)}/${num(o.dispatch.p95)} ms, started→completed ${num(o.execution.p50)}/${num(o.execution.p95)} ms, ` +
         `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
-        `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB, ${r.workflowTaskFailures} workflow task failures`
+        `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB, ${r.workflowTaskFailures} workflow task failures\n` +
+        `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)}; children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
+        `CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.nodeWorkers === undefined ? '' : ` + node workers ${num(r.cpuCores.nodeWorkers, 2)}`}, server ${num(r.cpuCores.server, 2)}`
       );
     })
     .join('\n');
@@ -74,10 +78,18 @@ function compact(r: ScenarioResult) {
     makespanOverShellLoop: round(r.makespanOverBaseline, 2),
     benchPeakRssMb: round(r.benchPeakRssMb, 0),
     serverPeakRssMb: round(r.serverPeakRssMb, 0),
+    nodeWorkersPeakRssMb: round(r.nodeWorkersPeakRssMb, 0),
     parentEvents: r.parentEvents,
     parentHistoryBytes: r.parentHistoryBytes,
     planBytes: r.planBytes,
     limitErrors: r.limitErrors,
+    parentWorkflowTaskRunP50Ms: round(r.workflowTasks.parentRun.p50, 0),
+    parentWorkflowTaskRunP95Ms: round(r.workflowTasks.parentRun.p95, 0),
+    childWorkflowTaskQueuedP50Ms: round(r.workflowTasks.childQueued.p50, 0),
+    childWorkflowTaskRunP50Ms: round(r.workflowTasks.childRun.p50, 0),
+    benchCpuCores: round(r.cpuCores.bench, 2),
+    serverCpuCores: round(r.cpuCores.server, 2),
+    nodeWorkersCpuCores: round(r.cpuCores.nodeWorkers, 2),
   };
 }
 
@@ -87,6 +99,9 @@ export interface SummaryInput {
   targets: readonly TargetCheck[];
   peakRssMb?: number;
   serverPeakRssMb?: number;
+  nodeWorkersPeakRssMb?: number;
+  nodeWorkersProcess?: boolean;
+  serverArgs?: string[];
   tuning?: WorkerTuning;
   setup?: Record<string, number>;
   error?: string;
@@ -112,11 +127,12 @@ export function summary(input: SummaryInput): Record<string, unknown> {
     stepsPerSecond: round(scale?.stepsPerSecond, 1) ?? null,
     peakRssMb: round(input.peakRssMb, 0) ?? null,
     serverPeakRssMb: round(input.serverPeakRssMb, 0) ?? null,
+    nodeWorkersPeakRssMb: round(input.nodeWorkersPeakRssMb, 0) ?? null,
     parentEvents: scale?.parentEvents ?? null,
     sources: { services: TARGET_ROLES.scale, steps: TARGET_ROLES.scale, stepOverhead: TARGET_ROLES.overhead, makespanOverCriticalPath: TARGET_ROLES.sleep, stepsPerSecond: TARGET_ROLES.scale, peakRssMb: 'bench process VmHWM' },
     targetsMet: `${input.targets.filter((t) => t.met).length}/${input.targets.length}`,
     targets: input.targets.map((t) => ({ id: t.id, met: t.met ?? null, actual: t.actual, scenario: t.scenario, ...(t.note ? { note: t.note } : {}) })),
-    tuning: input.tuning ?? null,
+    config: { nodeWorkers: input.nodeWorkersProcess ? 'own process' : 'bench process', serverArgs: input.serverArgs ?? [], tuning: input.tuning ?? null },
     setupMs: input.setup ?? null,
     scenarios: input.results.map(compact),
   };

@@ -8,8 +8,8 @@ import type { deploymentWorkflow } from '../workflows/deployment';
 import { serviceWorkflowId } from '../workflows/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { BenchCluster } from './bench-cluster';
-import { childTiming, overheads, parentTiming, type ChildTiming, type OverheadBreakdown } from './history-metrics';
-import { MemorySampler } from './proc-stats';
+import { childTiming, distribution, overheads, parentTiming, workflowTaskTimings, type ChildTiming, type Distribution, type OverheadBreakdown } from './history-metrics';
+import { MemorySampler, cpuSeconds } from './proc-stats';
 import type { BaselineResult } from './shell-baseline';
 import { mapLimit } from './stats';
 import { syntheticPlan, type PlanShape } from './synthetic-plan';
@@ -39,11 +39,17 @@ export interface ScenarioResult {
   makespanOverBaseline: number;
   benchPeakRssMb?: number;
   serverPeakRssMb?: number;
+  /** Peak of the node workers' own process, when they run apart. */
+  nodeWorkersPeakRssMb?: number;
   parentEvents: number;
   parentHistoryBytes?: number;
   parentWorkflowTasks: number;
   workflowTaskFailures: number;
   limitErrors: string[];
+  /** Workflow tasks: queued (scheduled → started) and run (started → completed), parent and children. */
+  workflowTasks: { parentQueued: Distribution; parentRun: Distribution; childQueued: Distribution; childRun: Distribution };
+  /** CPU used during the run, in cores (1.0 = one core busy the whole makespan). */
+  cpuCores: { bench?: number; server?: number; nodeWorkers?: number };
 }
 
 /** The critical path if each step took `stepMs` (the measured cost of its command). */
@@ -57,7 +63,10 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const base = await baseline(plan);
   const runId = `bench-${scenario.id}-${randomUUID().slice(0, 8)}`;
   const { client } = cluster;
-  const memory = new MemorySampler({ bench: 'self', server: cluster.server.process.pid ?? 'self' });
+  const serverPid = cluster.server.process.pid ?? 'self';
+  const nodePid = cluster.nodeWorkersPid;
+  const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(nodePid ? { nodeWorkers: nodePid } : {}) });
+  const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), nodeWorkers: nodePid && cpuSeconds(nodePid), at: Date.now() };
   const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
@@ -78,13 +87,26 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     clearTimeout(timer);
   }
   const peaks = memory.stop();
+  const elapsed = (Date.now() - cpuBefore.at) / 1000;
+  const cores = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : (after - before) / elapsed);
+  const cpuCores = {
+    bench: cores(cpuBefore.bench, cpuSeconds('self')),
+    server: cores(cpuBefore.server, cpuSeconds(serverPid)),
+    ...(nodePid ? { nodeWorkers: cores(cpuBefore.nodeWorkers || undefined, cpuSeconds(nodePid)) } : {}),
+  };
 
-  const parent = parentTiming(await handle.fetchHistory());
+  const parentHistory = await handle.fetchHistory();
+  const parent = parentTiming(parentHistory);
+  const parentTasks = workflowTaskTimings(parentHistory);
+  const childTasks = { queued: [] as number[], run: [] as number[] };
   const description = await handle.describe();
   const children = new Map<string, ChildTiming>();
   await mapLimit(plan.services, 16, async (s) => {
     const history = await client.workflow.getHandle(serviceWorkflowId(runId, s.name)).fetchHistory();
     children.set(s.name, childTiming(history));
+    const tasks = workflowTaskTimings(history);
+    childTasks.queued.push(...tasks.queued);
+    childTasks.run.push(...tasks.run);
   });
   const deps = new Map(plan.services.map((s) => [s.name, s.dependsOn]));
   const totalSteps = plan.services.reduce((n, s) => n + s.steps.length, 0);
@@ -105,10 +127,18 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     makespanOverBaseline: makespanMs / base.totalMs,
     benchPeakRssMb: peaks.bench,
     serverPeakRssMb: peaks.server,
+    nodeWorkersPeakRssMb: peaks.nodeWorkers,
     parentEvents: parent.events,
     parentHistoryBytes: description.historySize,
     parentWorkflowTasks: parent.workflowTasks,
     workflowTaskFailures: parent.workflowTaskFailures + [...children.values()].reduce((n, c) => n + c.workflowTaskFailures, 0),
     limitErrors: parent.limitErrors,
+    workflowTasks: {
+      parentQueued: distribution(parentTasks.queued),
+      parentRun: distribution(parentTasks.run),
+      childQueued: distribution(childTasks.queued),
+      childRun: distribution(childTasks.run),
+    },
+    cpuCores,
   };
 }
