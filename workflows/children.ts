@@ -24,6 +24,9 @@ interface InFlight {
 /** The service children in flight: start, pause, resume, cancel, and what they left to undo. */
 export class ServiceChildren {
   private readonly inFlight = new Map<string, InFlight>();
+  /** The paused state each running child was last started with or signalled. */
+  private readonly childPaused = new Map<string, boolean>();
+  private syncing = false;
   /** Completed steps of succeeded services, for the cross-service rollback. */
   readonly outcomes = new Map<string, ServiceOutcome>();
 
@@ -67,21 +70,39 @@ export class ServiceChildren {
       )
       .then((result) => {
         this.inFlight.delete(name);
+        this.childPaused.delete(name);
         if (result.ok) this.outcomes.set(name, result.outcome);
         this.onSettled(name, result);
       });
     this.inFlight.set(name, { scope, done });
+    this.childPaused.set(name, paused);
   }
 
-  /** Asks every running child to stop starting steps, or to go on. */
-  async signalAll(paused: boolean): Promise<void> {
-    await Promise.all(
-      this.names().map((name) =>
-        getExternalWorkflowHandle(serviceWorkflowId(this.book.progress.runId, name))
-          .signal(paused ? pauseSignal : resumeSignal)
-          .catch(() => undefined /* it finished meanwhile */),
-      ),
-    );
+  /**
+   * Brings every running child to the run's paused state. One pass at a time, and only children
+   * whose last known state differs get a signal: a burst of pause/resume signals to the run
+   * becomes at most one signal per child per change, never a pile of pending external signals.
+   */
+  async syncPaused(paused: () => boolean): Promise<void> {
+    if (this.syncing) return;
+    this.syncing = true;
+    try {
+      for (;;) {
+        const want = paused();
+        const stale = this.names().filter((name) => this.childPaused.get(name) !== want);
+        if (stale.length === 0) return;
+        await Promise.all(
+          stale.map(async (name) => {
+            await getExternalWorkflowHandle(serviceWorkflowId(this.book.progress.runId, name))
+              .signal(want ? pauseSignal : resumeSignal)
+              .catch(() => undefined /* it finished meanwhile */);
+            this.childPaused.set(name, want);
+          }),
+        );
+      }
+    } finally {
+      this.syncing = false;
+    }
   }
 
   /** Cancels every child in flight and waits until each has undone its own steps. */

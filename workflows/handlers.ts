@@ -95,7 +95,7 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     const by = parsePayload(pausePayload, payload);
     book.audit({ actor: (by.ok && by.value?.by) || 'operator', action: 'pause', via: 'signal', accepted: true });
     controls.setPaused(true);
-    await children.signalAll(true);
+    await children.syncPaused(() => controls.paused);
   });
   setHandler(resumeSignal, async (payload) => {
     const by = parsePayload(pausePayload, payload);
@@ -106,7 +106,7 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     }
     book.audit({ actor, action: 'resume', via: 'signal', accepted: true });
     controls.setPaused(false);
-    await children.signalAll(false);
+    await children.syncPaused(() => controls.paused);
   });
   setHandler(abortSignal, (payload) => {
     const p = parsePayload(abortPayload, payload ?? {});
