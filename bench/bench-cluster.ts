@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { DEFAULT_NODES } from '../plan/defaults';
 import { startDevServer, type DevServer } from '../workers/dev-server';
@@ -40,6 +40,8 @@ export interface BenchClusterOptions {
   serverArgs?: string[];
   /** Run the node workers in a child process instead of this one. Default false. */
   nodeWorkersProcess?: boolean;
+  /** A prebuilt workflow bundle (experiments); default: bundle workflows/ once at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -84,7 +86,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const serverStartMs = Date.now() - t;
 
     t = Date.now();
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundler });
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundler }));
     const bundleMs = Date.now() - t;
 
     t = Date.now();

@@ -1,5 +1,11 @@
-/** The baseline: the plan's commands run one after another by a plain loop, no orchestration. */
+/**
+ * The baseline: the plan's commands run one after another by a plain `/bin/sh` script — no
+ * orchestration, and forked by a small process (a shell), not by the benchmark's own.
+ */
 import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { NormalizedPlan } from '../plan/types';
 
 export interface BaselineResult {
@@ -11,28 +17,63 @@ export interface BaselineResult {
   meanMs: number;
 }
 
-function runOnce(file: string, args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${file} exited with ${code ?? signal}`))));
-  });
-}
-
-/** Every run step's argv in plan order (services in written order, steps in order). */
+/** Every run step's command in plan order (services in written order, steps in order). */
 export function planCommands(plan: NormalizedPlan): Array<{ argv: string[]; cwd: string }> {
   return plan.services.flatMap((s) =>
-    s.steps.flatMap((step) => (step.run && 'argv' in step.run ? [{ argv: step.run.argv, cwd: step.cwd }] : step.run ? [{ argv: ['/bin/sh', '-c', step.run.shell], cwd: step.cwd }] : [])),
+    s.steps.flatMap((step) => {
+      if (!step.run) return [];
+      return [{ argv: 'argv' in step.run ? step.run.argv : ['/bin/sh', '-c', step.run.shell], cwd: step.cwd }];
+    }),
   );
 }
 
-/** Spawns each command in turn and waits for it; `limit` runs only the first commands and scales the total. */
+/** The absolute path of an executable, so the shell runs the program (`true` is also a shell builtin). */
+function resolveExecutable(file: string): string {
+  if (isAbsolute(file)) return file;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, file), constants.X_OK);
+      return join(dir, file);
+    } catch {
+      // not here
+    }
+  }
+  return file;
+}
+
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/** The shell script: `cd` when the directory changes, then each command; the first failure stops it. */
+export function shellScript(commands: ReadonlyArray<{ argv: string[]; cwd: string }>): string {
+  const lines = ['set -e'];
+  let cwd: string | undefined;
+  for (const { argv, cwd: dir } of commands) {
+    if (dir !== cwd) lines.push(`cd ${quote(dir)}`);
+    cwd = dir;
+    const [file, ...args] = argv;
+    lines.push([resolveExecutable(file ?? ''), ...args].map(quote).join(' '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the commands by `/bin/sh`; with `limit`, only the first ones, and extrapolates the total. */
 export async function sequentialBaseline(plan: NormalizedPlan, limit = Infinity): Promise<BaselineResult> {
   const all = planCommands(plan);
   const sample = all.slice(0, Math.min(all.length, limit));
-  const started = process.hrtime.bigint();
-  for (const { argv, cwd } of sample) await runOnce(argv[0]!, argv.slice(1), cwd);
-  const sampleMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const meanMs = sample.length ? sampleMs / sample.length : 0;
-  return { commands: all.length, measured: sample.length, totalMs: meanMs * all.length, meanMs };
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-loop-'));
+  try {
+    const script = join(dir, 'loop.sh');
+    writeFileSync(script, shellScript(sample));
+    const started = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('/bin/sh', [script], { stdio: 'ignore' });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the shell loop exited with ${code ?? signal}`))));
+    });
+    const sampleMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const meanMs = sample.length ? sampleMs / sample.length : 0;
+    return { commands: all.length, measured: sample.length, totalMs: meanMs * all.length, meanMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
