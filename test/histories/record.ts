@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { maestroDataConverter } from '../../client/codec';
+import type { NormalizedPlan } from '../../plan/types';
+import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
+import { approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import type { RunProgress } from '../../workflows/progress';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { logStep, planFrom, tempDir } from '../helpers/plans';
+import { waitFor } from '../helpers/processes';
+import { startRun, type StartedRun } from '../helpers/runs';
+import { startDevServer } from '../helpers/temporal-env';
+import { saveScenario } from './recorded';
+
+/**
+ * Records the histories that test/replay replays. Not part of the test suite; re-record after a
+ * change of workflow code that is meant to be incompatible (a new released shape):
+ *
+ *   npx jest --testMatch '<rootDir>/test/histories/record.ts'
+ *
+ * then commit test/histories/*.json. Every change of workflow code that old runs may still see
+ * goes behind `patched()` instead, and the old histories stay.
+ */
+let env: TestWorkflowEnvironment;
+let cluster: TestCluster | undefined;
+let tcp: Server;
+let tcpPort: number;
+
+beforeAll(async () => {
+  env = await startDevServer({ dataConverter: maestroDataConverter({}) });
+  tcp = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  tcpPort = (tcp.address() as { port: number }).port;
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+  await env?.teardown();
+  tcp?.close();
+});
+
+const plan = (name: string, body: Record<string, unknown>): NormalizedPlan =>
+  planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name, defaults: { retry: { maxAttempts: 1 } }, ...body }));
+const step = (log: string, name: string, then = 'true') => ({ name, run: logStep(log, then), undo: logStep(log) });
+
+function childIds(progress: RunProgress): string[] {
+  const ids = Object.values(progress.services)
+    .filter((s) => s.startedAt)
+    .map((s) => serviceWorkflowId(progress.runId, s.name));
+  const undone = Object.values(progress.services).filter((s) => s.state === 'rolled-back' || s.state === 'rollback-failed');
+  return [progress.runId, ...ids, ...undone.map((s) => serviceUndoWorkflowId(progress.runId, s.name))];
+}
+
+async function save(client: Client, run: StartedRun, scenario: string, description: string, payloadKey?: string) {
+  const progress = await run.handle.query(progressQuery);
+  await saveScenario(client, { scenario, description, ...(payloadKey ? { payloadKey } : {}) }, childIds(progress));
+}
+
+const rollbackPlan = (log: string) =>
+  plan('rollback', {
+    services: {
+      a: { node: 'macpro51', steps: [step(log, 'one'), step(log, 'two')] },
+      b: { node: 'macbook-air', dependsOn: ['a'], steps: [step(log, 'one'), step(log, 'breaks', 'exit 4')] },
+    },
+  });
+
+describe('record replay histories', () => {
+  beforeAll(async () => {
+    cluster = await startCluster(env, { dataConverter: maestroDataConverter({}) });
+  });
+
+  it('success: run, check and wait steps over two waves', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('success', {
+      services: {
+        db: { node: 'macpro51', steps: [step(log, 'migrate'), { name: 'listening', check: { tcp: `127.0.0.1:${tcpPort}` } }, { name: 'bake', wait: '200ms' }] },
+        api: { node: 'macbook-air', dependsOn: ['db'], steps: [step(log, 'deploy')] },
+        web: { requires: { os: 'darwin' }, dependsOn: ['db'], steps: [step(log, 'deploy')] },
+      },
+    });
+    const run = await startRun(env, p);
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'success', 'three services in two waves; run, check (tcp) and wait steps; succeeded');
+  });
+
+  it('rollback: a failed step undoes its service, then the services before it', async () => {
+    const run = await startRun(env, rollbackPlan(join(tempDir(), 'log')));
+    expect((await run.finished()).outcome.state).toBe('rolled-back');
+    await save(env.client, run, 'rollback', 'b fails at its second step: b undoes its first, then a is undone in an undo child');
+  });
+
+  it('approval: a refused signal, pause and resume, then an approval by update', async () => {
+    const p = plan('approval', {
+      approvals: { approvers: ['ops-lead', 'dba'], gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: { first: { node: 'macpro51', steps: [step(join(tempDir(), 'log'), 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(join(tempDir(), 'log'), 'x')] } },
+    });
+    const run = await startRun(env, p);
+    await waitFor('the gate to open', async () => (await run.handle.query(progressQuery)).gates[0]?.state === 'open');
+    await run.handle.signal(approveSignal, { approver: 'intruder' });
+    await run.handle.signal(pauseSignal, { by: 'ops-lead' });
+    await run.handle.signal(resumeSignal, { by: 'ops-lead' });
+    await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2, comment: 'go' }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'approval', 'gate before wave 2: a refused approve signal, pause, resume, approved by update');
+  });
+
+  it('pause on failure: the operator decides to retry', async () => {
+    const dir = tempDir();
+    const fixed = join(dir, 'fixed');
+    const p = plan('pause-decision', {
+      strategy: { onFailure: 'pause' },
+      approvals: { approvers: ['ops-lead'] },
+      services: {
+        flaky: { node: 'macpro51', steps: [step(join(dir, 'log'), 'migrate', `[ -e '${fixed}' ]`)] },
+        steady: { node: 'macbook-air', steps: [step(join(dir, 'log'), 'x')] },
+        after: { node: 'mac-studio', dependsOn: ['flaky'], steps: [step(join(dir, 'log'), 'x')] },
+      },
+    });
+    const run = await startRun(env, p);
+    await waitFor('a pending decision', async () => (await run.handle.query(progressQuery)).pendingDecision);
+    writeFileSync(fixed, '');
+    await run.handle.executeUpdate(decideUpdate, { args: [{ action: 'retry', approver: 'ops-lead', comment: 'fixed the disk' }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'pause-decision', 'onFailure pause: flaky fails, the run waits, ops-lead decides retry by update, flaky runs again and succeeds, then after runs');
+  });
+
+  it('encrypted rollback: payloads and failure messages sealed with a throwaway key', async () => {
+    await cluster?.shutdown();
+    const payloadKey = randomBytes(32).toString('base64');
+    const dataConverter = maestroDataConverter({ MAESTRO_PAYLOAD_KEY: payloadKey });
+    cluster = await startCluster(env, { dataConverter });
+    const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
+    const run = await startRun({ client }, rollbackPlan(join(tempDir(), 'log')));
+    expect((await run.finished()).outcome.state).toBe('rolled-back');
+    await save(client, run, 'encrypted-rollback', 'the rollback scenario with MAESTRO_PAYLOAD_KEY set (key recorded here: test only)', payloadKey);
+  });
+});

@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+const { History } = temporal.api.history.v1;
+/**
+ * Histories are kept in protobufjs' object form (enums and longs as strings, bytes as base64):
+ * `historyToJSON`/`historyFromJSON` of @temporalio/common fail in this install (two copies of
+ * protobufjs), and this form round-trips through @temporalio/proto alone.
+ */
+const OBJECT_FORM = { longs: String, enums: String, bytes: String } as const;
+
+/** Where the recorded histories live, one JSON file per scenario. */
+export const HISTORIES_DIR = __dirname;
+
+/** One recorded scenario: the histories of a run's workflows (the deployment and its children). */
+export interface RecordedScenario {
+  scenario: string;
+  /** What the run did, in a sentence. */
+  description: string;
+  recordedAt: string;
+  /**
+   * Set when the run was recorded with payload encryption: a throwaway key made for this
+   * recording only, so replay can decode it (MAESTRO_PAYLOAD_KEY).
+   */
+  payloadKey?: string;
+  workflows: Array<{ workflowId: string; workflowType: string; history: unknown }>;
+}
+
+/** Every execution of `workflowId` (a retried service runs its child again under the same id), oldest first. */
+async function executions(client: Client, workflowId: string): Promise<Array<string | undefined>> {
+  const runIds: string[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runIds.push(info.runId);
+  return runIds.length ? runIds.reverse() : [undefined];
+}
+
+/** Fetches the histories of every execution of `workflowIds` and writes them as `<scenario>.json`. */
+export async function saveScenario(client: Client, scenario: Omit<RecordedScenario, 'recordedAt' | 'workflows'>, workflowIds: string[]): Promise<string> {
+  const workflows: RecordedScenario['workflows'] = [];
+  for (const workflowId of workflowIds) {
+    for (const runId of await executions(client, workflowId)) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      const [history, description] = await Promise.all([handle.fetchHistory(), handle.describe()]);
+      workflows.push({ workflowId, workflowType: description.type, history: History.toObject(History.fromObject(history), OBJECT_FORM) });
+    }
+  }
+  const file = join(HISTORIES_DIR, `${scenario.scenario}.json`);
+  const recorded: RecordedScenario = { ...scenario, recordedAt: new Date().toISOString(), workflows };
+  writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
+  return file;
+}
+
+/** Every recorded scenario, by file name. */
+export function loadScenarios(): RecordedScenario[] {
+  return readdirSync(HISTORIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8')) as RecordedScenario);
+}
+
+/** A scenario's histories, as `Worker.runReplayHistories` takes them. */
+export function replayInput(scenario: RecordedScenario): HistoryAndWorkflowId[] {
+  return scenario.workflows.map((w) => ({ workflowId: w.workflowId, history: History.fromObject(w.history as Record<string, unknown>) }));
+}

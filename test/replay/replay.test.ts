@@ -1,0 +1,57 @@
+import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { maestroDataConverter } from '../../client/codec';
+import { loadScenarios, replayInput, type RecordedScenario } from '../histories/recorded';
+import { workflowBundle } from '../helpers/temporal-env';
+
+// Replays every history under test/histories/ (re-record with test/histories/record.ts) against
+// the workflow code of this checkout, with the data converter production uses.
+const scenarios = loadScenarios();
+
+/** What production would use for this history: MAESTRO_PAYLOAD_KEY set when it was recorded encrypted. */
+function productionOptions(scenario: RecordedScenario) {
+  const dataConverter = maestroDataConverter(scenario.payloadKey ? { MAESTRO_PAYLOAD_KEY: scenario.payloadKey } : {});
+  return { dataConverter, failureConverterPath: dataConverter.failureConverterPath };
+}
+
+async function replay(scenario: RecordedScenario, options: ReplayWorkerOptions): Promise<Array<{ workflowId: string; error?: Error }>> {
+  const results: Array<{ workflowId: string; error?: Error }> = [];
+  for await (const result of Worker.runReplayHistories({ ...options, replayName: `replay-${scenario.scenario}` }, replayInput(scenario))) {
+    results.push({ workflowId: result.workflowId, error: result.error });
+  }
+  return results;
+}
+
+describe('replay of recorded histories', () => {
+  it('has the scenarios the guarantees rest on', () => {
+    expect(scenarios.map((s) => s.scenario)).toEqual(['approval', 'encrypted-rollback', 'pause-decision', 'rollback', 'success']);
+    for (const s of scenarios) expect(new Set(s.workflows.map((w) => w.workflowType)).has('deploymentWorkflow')).toBe(true);
+  });
+
+  it.each(scenarios.map((s) => [s.scenario, s] as const))('%s replays without a determinism violation', async (_name, scenario) => {
+    const { dataConverter, failureConverterPath } = productionOptions(scenario);
+    const results = await replay(scenario, { workflowBundle: await workflowBundle({ failureConverterPath }), dataConverter });
+    expect(results.map((r) => r.workflowId)).toEqual(scenario.workflows.map((w) => w.workflowId));
+    expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error?.message}`)).toEqual([]);
+  }, 60_000);
+
+  it('an encrypted history does not replay without its key', async () => {
+    const scenario = scenarios.find((s) => s.payloadKey)!;
+    const results = await replay(scenario, { workflowBundle: await workflowBundle({ failureConverterPath: undefined }), dataConverter: maestroDataConverter({}) });
+    expect(results.every((r) => r.error)).toBe(true);
+  }, 60_000);
+
+  it('catches a change released without patched(), and accepts one behind patched()', async () => {
+    const scenario = scenarios.find((s) => s.scenario === 'success')!;
+    const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./variants/changed-workflows'), logger: quiet });
+    const results = await replay(scenario, { workflowBundle: changed, ...productionOptions(scenario) });
+    const byType = (type: string) => results.filter((_, i) => scenario.workflows[i]?.workflowType === type);
+
+    const [parent] = byType('deploymentWorkflow');
+    expect(parent?.error).toBeInstanceOf(DeterminismViolationError);
+    expect(byType('serviceWorkflow').map((r) => r.error)).toEqual([undefined, undefined, undefined]);
+  }, 90_000);
+});
+
+const noop = () => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
