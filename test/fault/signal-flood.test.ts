@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { awaitOutcome } from '../../client/run-handle';
 import { MAX_REFUSED_AUDIT_ENTRIES } from '../../workflows/handlers';
 import { approveSignal, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
@@ -73,9 +74,8 @@ describe('signal floods and malformed signals', () => {
     expect(progress.gates[0]).toMatchObject({ state: 'approved', decidedBy: 'ops-lead' });
   }, 60_000);
 
-  // Fails today: every pause/resume signal makes the parent signal every running child, so a burst
-  // of 1,000 with 3 children in flight asks for 3,000 pending external signals; the server allows
-  // 2,000 per workflow, fails each workflow task, and the run is stuck (queries fail too).
+  // Each pause/resume makes the parent bring its running children along; a burst must not pile up
+  // pending external signals (the server allows 2,000 per workflow, then fails every workflow task).
   it(`${BURST} pause/resume signals in a burst while services run: the run goes on and loses none`, async () => {
     const release = join(tempDir(), 'release');
     const wait = ['/bin/sh', '-c', `while [ ! -e '${release}' ]; do sleep 0.05; done`];
@@ -93,9 +93,9 @@ describe('signal floods and malformed signals', () => {
       return (raw.pendingWorkflowTask?.attempt ?? 0) >= 3 ? 'stuck: its workflow task keeps failing' : undefined;
     }, 60_000, 250);
     expect(stuck).toBe('ended');
-    const { outcome, progress } = await run.finished();
-    expect(outcome.state).toBe('succeeded');
-    expect(progress.audit.filter((e) => e.action === 'pause' || e.action === 'resume')).toHaveLength(BURST + 1);
+    // Not `run.finished()`: with 1,001 audit entries the progress (~100 KiB) is over this server's 64 KiB.
+    expect((await awaitOutcome(run.handle)).state).toBe('succeeded');
+    expect(await signalEvents(run)).toBe(BURST + 1);
   }, 90_000);
 
   it('malformed payloads sent with the Temporal CLI are refused and recorded; an oversized one never reaches the run', async () => {
