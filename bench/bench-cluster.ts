@@ -57,6 +57,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Largest gRPC message the bench's client accepts (history pages). */
+const HISTORY_PAGE_LIMIT = 256 * 1024 * 1024;
+
 const noop = () => undefined;
 const quietBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
@@ -112,7 +115,8 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     });
     const workersStartMs = Date.now() - t;
 
-    const connection = await Connection.connect({ address: server.address });
+    // A 1,000-service parent's history comes in pages larger than gRPC's 4 MiB default.
+    const connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': HISTORY_PAGE_LIMIT } });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace });
     const workdir = join(dir, 'work');

@@ -47,7 +47,7 @@ export function formatBreakdown(results: readonly ScenarioResult[]): string {
         `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
         `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB, ${r.workflowTaskFailures} workflow task failures\n` +
         `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)}; children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
-        `CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.nodeWorkers === undefined ? '' : ` + node workers ${num(r.cpuCores.nodeWorkers, 2)}`}, server ${num(r.cpuCores.server, 2)}`
+        `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.nodeWorkers === undefined ? '' : ` + node workers ${num(r.cpuCores.nodeWorkers, 2)}`}, server ${num(r.cpuCores.server, 2)}`
       );
     })
     .join('\n');
@@ -90,6 +90,9 @@ function compact(r: ScenarioResult) {
     benchCpuCores: round(r.cpuCores.bench, 2),
     serverCpuCores: round(r.cpuCores.server, 2),
     nodeWorkersCpuCores: round(r.cpuCores.nodeWorkers, 2),
+    progressQueryMs: r.progressQuery.ms,
+    progressQueryBytes: r.progressQuery.bytes ?? null,
+    ...(r.progressQuery.error ? { progressQueryError: r.progressQuery.error } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import type { NormalizedPlan } from '../plan/types';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { serviceWorkflowId } from '../workflows/ids';
+import { progressQuery } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { BenchCluster } from './bench-cluster';
 import { childTiming, distribution, overheads, parentTiming, workflowTaskTimings, type ChildTiming, type Distribution, type OverheadBreakdown } from './history-metrics';
@@ -50,6 +51,19 @@ export interface ScenarioResult {
   workflowTasks: { parentQueued: Distribution; parentRun: Distribution; childQueued: Distribution; childRun: Distribution };
   /** CPU used during the run, in cores (1.0 = one core busy the whole makespan). */
   cpuCores: { bench?: number; server?: number; nodeWorkers?: number };
+  /** The `progress` query after the run: a full replay of the parent on the worker. */
+  progressQuery: { ms: number; bytes?: number; error?: string };
+}
+
+/** Queries the finished run's progress: its size, and how long a replay of the parent takes. */
+async function measureProgressQuery(handle: { query: (q: typeof progressQuery) => Promise<unknown> }): Promise<ScenarioResult['progressQuery']> {
+  const started = Date.now();
+  try {
+    const progress = await handle.query(progressQuery);
+    return { ms: Date.now() - started, bytes: Buffer.byteLength(JSON.stringify(progress)) };
+  } catch (err) {
+    return { ms: Date.now() - started, error: (err as Error).message.slice(0, 200) };
+  }
 }
 
 /** The critical path if each step took `stepMs` (the measured cost of its command). */
@@ -100,6 +114,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const parentTasks = workflowTaskTimings(parentHistory);
   const childTasks = { queued: [] as number[], run: [] as number[] };
   const description = await handle.describe();
+  const progress = await measureProgressQuery(handle);
   const children = new Map<string, ChildTiming>();
   await mapLimit(plan.services, 16, async (s) => {
     const history = await client.workflow.getHandle(serviceWorkflowId(runId, s.name)).fetchHistory();
@@ -140,5 +155,6 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
       childRun: distribution(childTasks.run),
     },
     cpuCores,
+    progressQuery: progress,
   };
 }
