@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
  * to loopback by default, because whoever reaches it can read every payload.
  */
 export interface CodecServerOptions {
-  codec: PayloadCodec;
+  /** The data converter's codecs, in its order: encode applies them first to last, decode last to first. */
+  codecs: PayloadCodec[];
   /** Origins of the Web UI allowed to call it, e.g. `http://127.0.0.1:8233`. */
   uiOrigins: string[];
   /** Port; default 0 (any free port). */
@@ -47,7 +48,7 @@ class HttpError extends Error {
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const origins = new Set(options.uiOrigins);
   const server = createServer((req, res) => {
-    handle(req, res, options.codec, origins).catch((err: unknown) => {
+    handle(req, res, options.codecs, origins).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) options.logger?.warn({ err }, 'codec endpoint failed');
       send(res, status, { message: (err as Error).message });
@@ -67,7 +68,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, codec: PayloadCodec, origins: Set<string>): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, codecs: PayloadCodec[], origins: Set<string>): Promise<void> {
   const origin = req.headers.origin;
   // No Origin: a CLI or a script on this machine. A foreign one: a web page that is not the UI.
   if (origin !== undefined && !origins.has(origin)) throw new HttpError(403, `origin ${origin} may not use this codec endpoint`);
@@ -86,9 +87,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, codec: PayloadC
   const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
   if (path !== '/encode' && path !== '/decode') throw new HttpError(404, 'POST /encode or /decode');
   if (req.method !== 'POST') throw new HttpError(405, 'POST only');
-  const payloads = fromJson(await readBody(req));
-  const result = path === '/encode' ? await codec.encode(payloads) : await codec.decode(payloads);
-  send(res, 200, { payloads: result.map(toJson) });
+  let payloads = fromJson(await readBody(req));
+  if (path === '/encode') for (const codec of codecs) payloads = await codec.encode(payloads);
+  else for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+  send(res, 200, { payloads: payloads.map(toJson) });
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

@@ -32,11 +32,12 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
 
-  // With MAESTRO_PAYLOAD_KEY set, the Web UI decodes payloads through a local codec endpoint.
-  const codec = dataConverterFromEnv().payloadCodecs?.[0];
+  // When payloads are encoded (MAESTRO_PAYLOAD_KEY), the Web UI decodes them through a local codec endpoint.
+  const codecs = dataConverterFromEnv().payloadCodecs ?? [];
+  const encodes = codecs.some((c) => !(c instanceof AesGcmPayloadCodec) || c.encrypts);
   const uiPort = options.uiPort ?? options.port + 1000;
   const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
-  const codecServer = codec instanceof AesGcmPayloadCodec && codec.encrypts ? await startCodecServer({ codec, uiOrigins, logger }) : undefined;
+  const codecServer = encodes ? await startCodecServer({ codecs, uiOrigins, logger }) : undefined;
   const server = await startDevServer({ port: options.port, uiPort, dbFile: options.dbFile, logger, uiCodecEndpoint: codecServer?.url }).catch(async (err: unknown) => {
     await codecServer?.close();
     throw err;
@@ -51,7 +52,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       onReady: async () => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
-        if (codecServer) options.output.out(`Payloads:        encrypted (MAESTRO_PAYLOAD_KEY); the Web UI decodes them through ${codecServer.url}`);
+        if (codecServer) options.output.out(`Payloads:        encoded; the Web UI decodes them through ${codecServer.url}`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
       },

@@ -57,7 +57,7 @@ describe('codec endpoint for the Web UI', () => {
   let server: CodecServer;
 
   beforeAll(async () => {
-    server = await startCodecServer({ codec, uiOrigins: [uiOrigin] });
+    server = await startCodecServer({ codecs: [codec], uiOrigins: [uiOrigin] });
   });
 
   afterAll(async () => {

@@ -30,7 +30,7 @@ let worker: Spawned;
 beforeAll(async () => {
   await ensureBuilt();
   uiPort = await freePort();
-  codecServer = await startCodecServer({ codec, uiOrigins: [`http://127.0.0.1:${uiPort}`] });
+  codecServer = await startCodecServer({ codecs: [codec], uiOrigins: [`http://127.0.0.1:${uiPort}`] });
   server = await startServerProcessTracked({ port: await freePort(), uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
   target = await connectTarget(server.address, dataConverter);
   cluster = await startCluster(target, { nodes: ['mac-studio', 'macbook-air'], dataConverter });
