@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { GzipPayloadCodec } from './compression-codec';
 
 /**
  * Optional payload encryption: every payload (workflow and activity inputs and results, signal,
@@ -106,7 +107,8 @@ export const ENCODED_FAILURE_CONVERTER_PATH = require.resolve('./encoded-failure
 export function maestroDataConverter(env: NodeJS.ProcessEnv = process.env): DataConverter {
   const key = payloadKeyFromEnv(env);
   return {
-    payloadCodecs: [new AesGcmPayloadCodec(key)],
+    // Encoded in this order, decoded in reverse: compress, then encrypt.
+    payloadCodecs: [new GzipPayloadCodec(), new AesGcmPayloadCodec(key)],
     ...(key ? { failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH } : {}),
   };
 }

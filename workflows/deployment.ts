@@ -1,9 +1,10 @@
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, patched } from '@temporalio/workflow';
 import { blockedServices, eligibleServices, isSettled } from '../plan/scheduling';
 import { ServiceChildren, type ChildResult } from './children';
 import { Controls } from './controls';
 import { GateKeeper, gateFails, gatePasses } from './gates';
 import { registerHandlers } from './handlers';
+import { PATCHES } from './patches';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
 import { RunBook, now, type DeploymentInput } from './run-book';
@@ -83,7 +84,9 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
     }
     updateRunState(book, gates, controls);
     const settled = Object.values(book.progress.services).every((s) => isSettled(s.state));
-    if (settled && children.size === 0) return;
+    // A failed last service under onFailure: pause still waits for the operator's decision.
+    const awaitingDecision = controls.pendingDecision !== undefined && patched(PATCHES.waitForDecisionWhenSettled);
+    if (settled && children.size === 0 && !awaitingDecision) return;
     // A pass that changed something (a gate failed, a service was released) gets another pass.
     if (book.version === before) await condition(() => book.version !== before);
   }

@@ -22,9 +22,8 @@ afterAll(async () => {
 });
 
 describe('onFailure: pause when the failed service is the last thing left to run', () => {
-  // Fails today: workflows/deployment.ts `schedule` returns as soon as every service is settled,
-  // and a failed service is settled, so the run ends `failed` at once with its pendingDecision
-  // still set, and the operator's retry is refused (the run is closed).
+  // A failed service is settled; with nothing else left to run, the run must still wait for the
+  // decision rather than end `failed` (fixed behind the wait-for-decision-when-settled patch).
   it('still waits for the operator’s decision, and a retry after the fix succeeds', async () => {
     const dir = tempDir();
     const log = join(dir, 'log');

@@ -1,0 +1,9 @@
+/**
+ * Patch ids of workflow changes released while runs could be in flight (`patched(id)`), one
+ * place so their life — patched → deprecatePatch → removed — is easy to follow. Each released
+ * shape keeps a replay test over a recorded history (test/histories/).
+ */
+export const PATCHES = {
+  /** A run paused on the failure of its last unsettled service waits for `decide` instead of ending `failed`. */
+  waitForDecisionWhenSettled: 'wait-for-decision-when-settled',
+} as const;
