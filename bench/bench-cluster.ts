@@ -69,9 +69,17 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
   const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-'));
   const cleanups: Cleanup[] = [() => rmSync(dir, { recursive: true, force: true })];
   let closing = false;
+  // If the bench dies without closing (an uncaught error, process.exit), its children die too.
+  const children: Array<{ kill(signal: NodeJS.Signals): boolean }> = [];
+  const onExit = () => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const close = async () => {
     closing = true;
     for (const cleanup of cleanups.reverse()) await cleanup();
+    process.off('exit', onExit);
   };
   let failWorkers: (err: Error) => void = noop;
   const workerFailure = new Promise<never>((_, reject) => (failWorkers = reject));
@@ -85,6 +93,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
   try {
     let t = Date.now();
     const server = await startDevServer({ port: await freePort(), headless: true, dbFile: join(dir, 'bench.sqlite'), extraArgs: options.serverArgs, logger: options.logger });
+    children.push(server.process);
     cleanups.push(() => server.stop());
     const serverStartMs = Date.now() - t;
 
@@ -99,7 +108,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle })];
     let nodeWorkersPid: number | undefined;
     if (options.nodeWorkersProcess) {
-      const child = await startNodeWorkersProcess(server.address, cleanups);
+      const child = await startNodeWorkersProcess(server.address, cleanups, children);
       nodeWorkersPid = child.pid;
       void watch('the node workers process', new Promise((resolve) => child.once('exit', resolve)));
     } else {
@@ -129,8 +138,9 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
 }
 
 /** Starts node-workers-process.js and waits for its ready line; registers its stop in `cleanups`. */
-async function startNodeWorkersProcess(address: string, cleanups: Cleanup[]) {
+async function startNodeWorkersProcess(address: string, cleanups: Cleanup[], children: Array<{ kill(signal: NodeJS.Signals): boolean }>) {
   const child = spawn(process.execPath, [join(__dirname, 'node-workers-process.js'), address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -40,6 +40,12 @@ async function bench(args: BenchArgs): Promise<number> {
     return baselines.get(plan.name)!;
   };
   const started = Date.now();
+  // Ctrl-C: stop the server and workers (bench-cluster's exit hook), say so on the last line.
+  const interrupted = (signal: NodeJS.Signals) => {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: `interrupted by ${signal}` })}\n`, () => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     note(`starting the dev server and workers (${args.quick ? 'quick' : 'full'} run, ${list.length} plans)`);
     cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs, nodeWorkersProcess: args.nodeWorkersProcess });

@@ -90,13 +90,20 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
       { key: SEARCH_ATTRIBUTES.state, value: 'running' },
     ],
   });
+  // The wait is abortable, so a timed-out or failed bench leaves no long poll behind.
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${scenario.id} did not finish within ${timeoutMs / 1000}s`)), timeoutMs);
   });
   let outcome;
   try {
-    outcome = await Promise.race([awaitOutcome(handle), cluster.workerFailure, timeout]);
+    outcome = await Promise.race([client.withAbortSignal(abort.signal, () => awaitOutcome(handle)), cluster.workerFailure, timeout]);
+  } catch (err) {
+    abort.abort();
+    memory.stop();
+    await handle.terminate('the benchmark gave up on this run').catch(() => undefined);
+    throw err;
   } finally {
     clearTimeout(timer);
   }

@@ -27,6 +27,7 @@ export function scenarios(quick: boolean): Scenario[] {
     { id: 'noop-100-mp4', purpose: 'the same plan at the default maxParallel (4)', ...noop100, mode: 'dag', maxParallel: 4, full: true },
     { id: 'sleep-dag', purpose: '1-second steps against the critical path', ...sleep, mode: 'dag' },
     { id: 'sleep-waves', purpose: 'the same plan in waves mode', ...sleep, mode: 'waves' },
+    { id: 'sleep-mp4', purpose: 'the same plan at the default maxParallel (4)', ...sleep, mode: 'dag', maxParallel: 4, full: true },
     { id: 'scale-dag', purpose: `${scale.services} × ${scale.steps} no-op steps: limits and sustained throughput`, ...scale, body: 'noop', mode: 'dag', maxParallel: UNCAPPED },
   ];
   return all.filter((s) => !quick || !s.full).map(({ full: _full, ...s }) => s);
