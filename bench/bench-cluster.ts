@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { dataConverterFromEnv } from '../client/connection';
 import { DEFAULT_NODES } from '../plan/defaults';
 import { startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
@@ -98,14 +99,17 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const serverStartMs = Date.now() - t;
 
     t = Date.now();
-    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundler }));
+    // The product's data converter (gzip for large payloads, encryption with MAESTRO_PAYLOAD_KEY), as `maestro dev` uses it.
+    const dataConverter = dataConverterFromEnv();
+    const { failureConverterPath } = dataConverter;
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), failureConverterPath, logger: quietBundler }));
     const bundleMs = Date.now() - t;
 
     t = Date.now();
     const native = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => native.close());
     const namespace = 'default';
-    const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle })];
+    const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle, dataConverter })];
     let nodeWorkersPid: number | undefined;
     if (options.nodeWorkersProcess) {
       const child = await startNodeWorkersProcess(server.address, cleanups, children);
@@ -113,7 +117,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       void watch('the node workers process', new Promise((resolve) => child.once('exit', resolve)));
     } else {
       for (const node of DEFAULT_NODES) {
-        workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }) }));
+        workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
       }
     }
     const running = workers.map((w) => w.run());
@@ -127,7 +131,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     // A 1,000-service parent's history comes in pages larger than gRPC's 4 MiB default.
     const connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': HISTORY_PAGE_LIMIT } });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter });
     const workdir = join(dir, 'work');
     mkdirSync(workdir);
     return { client, server, nodeWorkersPid, workdir, tuning: workerTuning(), timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };

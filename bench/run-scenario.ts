@@ -1,5 +1,7 @@
 /** Runs one synthetic plan on the bench cluster and measures it from the histories. */
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { awaitOutcome } from '../client/run-handle';
 import { criticalPath } from '../plan/graph';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
@@ -29,6 +31,8 @@ export interface ScenarioResult {
   totalSteps: number;
   /** Size of the plan as the parent workflow's input (JSON bytes). */
   planBytes: number;
+  /** …and as stored, after the data converter's codecs (what the 2 MiB payload limit applies to). */
+  planPayloadBytes: number;
   makespanMs: number;
   /** Critical path with each step costing the baseline's measured mean command time. */
   criticalPathMs: number;
@@ -64,6 +68,14 @@ async function measureProgressQuery(handle: { query: (q: typeof progressQuery) =
   } catch (err) {
     return { ms: Date.now() - started, error: (err as Error).message.slice(0, 200) };
   }
+}
+
+/** Bytes of `value` as stored by the server: after the client's payload converter and codecs (gzip, encryption). */
+export async function encodedBytes(client: Client, value: unknown): Promise<number> {
+  const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
+  let payloads = [payloadConverter.toPayload(value)];
+  for (const codec of payloadCodecs) payloads = await codec.encode(payloads);
+  return payloads.reduce((n, p) => n + temporal.api.common.v1.Payload.encode(p).finish().length, 0);
 }
 
 /** The critical path if each step took `stepMs` (the measured cost of its command). */
@@ -140,6 +152,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     state: outcome.state,
     totalSteps,
     planBytes: Buffer.byteLength(JSON.stringify(plan)),
+    planPayloadBytes: await encodedBytes(client, { runId, plan, startedBy: 'bench' }),
     makespanMs,
     criticalPathMs,
     makespanOverCriticalPath: makespanMs / criticalPathMs,
