@@ -88,7 +88,10 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOu
       throw err;
     }
     progress.state = 'failed';
-    progress.error = `${service.name}/${failed?.name ?? '?'} failed: ${(err as Error).message}`;
+    const where = `${service.name}/${failed?.name ?? '?'}`;
+    // Activity messages already start with service/step; say it once.
+    const message = (err as Error).message.replace(new RegExp(`^${escapeRegExp(where)}:?\\s*`), '');
+    progress.error = `${where} failed: ${message}`;
     throw ApplicationFailure.nonRetryable(progress.error, SERVICE_FAILED, { progress, undoFailures: failures });
   }
   progress.state = 'succeeded';
@@ -144,4 +147,8 @@ async function undoStep(step: CompletedStep, ctx: StepRunContext, progress: Serv
 
 function lastLine(tail: string): string | undefined {
   return tail.trimEnd().split('\n').pop();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
