@@ -46,7 +46,7 @@ export function formatBreakdown(results: readonly ScenarioResult[]): string {
         `  ${r.scenario.id}: ready→scheduled p50/p95 ${num(o.schedule.p50)}/${num(o.schedule.p95)} ms, scheduled→started ${num(o.dispatch.p50)}/${num(o.dispatch.p95)} ms, started→completed ${num(o.execution.p50)}/${num(o.execution.p95)} ms, ` +
         `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
         `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB (${num(r.planPayloadBytes / 1024)} KiB encoded), ${r.workflowTaskFailures} workflow task failures\n` +
-        `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)}; children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
+        `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)} (busy ${num(r.parentBusy * 100)}% of the makespan); children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
         `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.nodeWorkers === undefined ? '' : ` + node workers ${num(r.cpuCores.nodeWorkers, 2)}`}, server ${num(r.cpuCores.server, 2)}`
       );
     })
@@ -86,6 +86,7 @@ function compact(r: ScenarioResult) {
     limitErrors: r.limitErrors,
     parentWorkflowTaskRunP50Ms: round(r.workflowTasks.parentRun.p50, 0),
     parentWorkflowTaskRunP95Ms: round(r.workflowTasks.parentRun.p95, 0),
+    parentBusyShare: round(r.parentBusy, 2),
     childWorkflowTaskQueuedP50Ms: round(r.workflowTasks.childQueued.p50, 0),
     childWorkflowTaskRunP50Ms: round(r.workflowTasks.childRun.p50, 0),
     benchCpuCores: round(r.cpuCores.bench, 2),

@@ -1,5 +1,6 @@
 /** Runs one synthetic plan on the bench cluster and measures it from the histories. */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { awaitOutcome } from '../client/run-handle';
@@ -53,6 +54,8 @@ export interface ScenarioResult {
   limitErrors: string[];
   /** Workflow tasks: queued (scheduled → started) and run (started → completed), parent and children. */
   workflowTasks: { parentQueued: Distribution; parentRun: Distribution; childQueued: Distribution; childRun: Distribution };
+  /** Share of the makespan the parent spent inside its own workflow tasks (it runs one at a time). */
+  parentBusy: number;
   /** CPU used during the run, in cores (1.0 = one core busy the whole makespan). */
   cpuCores: { bench?: number; server?: number; nodeWorkers?: number };
   /** The `progress` query after the run: a full replay of the parent on the worker. */
@@ -104,6 +107,8 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   });
   // The wait is abortable, so a timed-out or failed bench leaves no long poll behind.
   const abort = new AbortController();
+  // Every renewed long poll of a long run listens on the signal.
+  setMaxListeners(0, abort.signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${scenario.id} did not finish within ${timeoutMs / 1000}s`)), timeoutMs);
@@ -174,6 +179,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
       childQueued: distribution(childTasks.queued),
       childRun: distribution(childTasks.run),
     },
+    parentBusy: parentTasks.run.reduce((a, b) => a + b, 0) / makespanMs,
     cpuCores,
     progressQuery: progress,
   };
