@@ -115,6 +115,7 @@ export interface SummaryInput {
 /** The last line of every bench run. Headline fields name the row they come from in `sources`. */
 export function summary(input: SummaryInput): Record<string, unknown> {
   const row = (id: string) => input.results.find((r) => r.scenario.id === id);
+  const chain = row(TARGET_ROLES.chain);
   const overhead = row(TARGET_ROLES.overhead);
   const sleep = row(TARGET_ROLES.sleep);
   const scale = row(TARGET_ROLES.scale);
@@ -128,13 +129,15 @@ export function summary(input: SummaryInput): Record<string, unknown> {
     steps: scale?.totalSteps ?? null,
     stepOverheadP50Ms: round(overhead?.overhead.step.p50, 0) ?? null,
     stepOverheadP95Ms: round(overhead?.overhead.step.p95, 0) ?? null,
+    chainStepOverheadP50Ms: round(chain?.overhead.step.p50, 0) ?? null,
+    chainStepOverheadP95Ms: round(chain?.overhead.step.p95, 0) ?? null,
     makespanOverCriticalPath: round(sleep?.makespanOverCriticalPath, 3) ?? null,
     stepsPerSecond: round(scale?.stepsPerSecond, 1) ?? null,
     peakRssMb: round(input.peakRssMb, 0) ?? null,
     serverPeakRssMb: round(input.serverPeakRssMb, 0) ?? null,
     nodeWorkersPeakRssMb: round(input.nodeWorkersPeakRssMb, 0) ?? null,
     parentEvents: scale?.parentEvents ?? null,
-    sources: { services: TARGET_ROLES.scale, steps: TARGET_ROLES.scale, stepOverhead: TARGET_ROLES.overhead, makespanOverCriticalPath: TARGET_ROLES.sleep, stepsPerSecond: TARGET_ROLES.scale, peakRssMb: 'bench process VmHWM' },
+    sources: { services: TARGET_ROLES.scale, steps: TARGET_ROLES.scale, stepOverhead: TARGET_ROLES.overhead, chainStepOverhead: TARGET_ROLES.chain, makespanOverCriticalPath: TARGET_ROLES.sleep, stepsPerSecond: TARGET_ROLES.scale, peakRssMb: 'bench process VmHWM' },
     targetsMet: `${input.targets.filter((t) => t.met).length}/${input.targets.length}`,
     targets: input.targets.map((t) => ({ id: t.id, met: t.met ?? null, actual: t.actual, scenario: t.scenario, ...(t.note ? { note: t.note } : {}) })),
     config: { nodeWorkers: input.nodeWorkersProcess ? 'own process' : 'bench process', serverArgs: input.serverArgs ?? [], tuning: input.tuning ?? null },

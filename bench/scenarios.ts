@@ -5,7 +5,9 @@ import type { Scenario } from './run-scenario';
 const UNCAPPED = 10_000;
 
 export const TARGET_ROLES = {
-  /** Per-step overhead and the ≤ 3 s target are judged on this row. */
+  /** Per-step overhead with nothing else running: a chain of services, one step at a time. */
+  chain: 'chain-4x10',
+  /** Per-step overhead under load, and the ≤ 3 s target. */
   overhead: 'noop-100-dag',
   /** The 1-second-step plan judged against its critical path. */
   sleep: 'sleep-dag',
@@ -14,14 +16,15 @@ export const TARGET_ROLES = {
 } as const;
 
 /**
- * Full: every row. Quick: the same 100-service plan (so the overhead and 3 s targets are judged
- * alike), a smaller 1-second plan in both modes, and a 120 × 5 plan instead of 1,000 × 5.
+ * Full: every row. Quick: the same chain and 100-service plan (so the overhead and 3 s targets
+ * are judged alike), a smaller 1-second plan in both modes, and 120 × 5 instead of 1,000 × 5.
  */
 export function scenarios(quick: boolean): Scenario[] {
   const noop100 = { services: 100, steps: 3, depth: 5, body: 'noop', maxParallel: UNCAPPED } as const;
   const sleep = { ...(quick ? { services: 9, steps: 2, depth: 3 } : { services: 20, steps: 3, depth: 4 }), body: 'sleep', maxParallel: UNCAPPED } as const;
   const scale = quick ? { services: 120, steps: 5, depth: 5 } : { services: 1000, steps: 5, depth: 5 };
   const all: Array<Scenario & { full?: true }> = [
+    { id: 'chain-4x10', purpose: 'a chain of 4 services × 10 no-op steps: overhead without contention', services: 4, steps: 10, depth: 4, body: 'noop', mode: 'dag', maxParallel: UNCAPPED },
     { id: 'noop-100-dag', purpose: '100 services, depth 5, no-op steps: overhead and the 3 s target', ...noop100, mode: 'dag' },
     { id: 'noop-100-waves', purpose: 'the same plan in waves mode', ...noop100, mode: 'waves', full: true },
     { id: 'noop-100-mp4', purpose: 'the same plan at the default maxParallel (4)', ...noop100, mode: 'dag', maxParallel: 4, full: true },
