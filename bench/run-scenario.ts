@@ -95,7 +95,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const serverPid = cluster.server.process.pid ?? 'self';
   const nodePid = cluster.nodeWorkersPid;
   const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(nodePid ? { nodeWorkers: nodePid } : {}) });
-  const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), nodeWorkers: nodePid && cpuSeconds(nodePid), at: Date.now() };
+  const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), nodeWorkers: nodePid ? cpuSeconds(nodePid) : undefined, at: Date.now() };
   const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
@@ -130,7 +130,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const cpuCores = {
     bench: cores(cpuBefore.bench, cpuSeconds('self')),
     server: cores(cpuBefore.server, cpuSeconds(serverPid)),
-    ...(nodePid ? { nodeWorkers: cores(cpuBefore.nodeWorkers || undefined, cpuSeconds(nodePid)) } : {}),
+    ...(nodePid ? { nodeWorkers: cores(cpuBefore.nodeWorkers, cpuSeconds(nodePid)) } : {}),
   };
 
   const parentHistory = await handle.fetchHistory();
