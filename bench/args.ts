@@ -19,29 +19,12 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]... [--tuned-server] [--node-workers-process]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]... [--node-workers-process]
        npm run bench -- --services N --steps K [--depth D] [--body noop|sleep] [--mode dag|waves] [--max-parallel M]
 Worker tuning comes from MAESTRO_NODE_SLOTS, MAESTRO_WORKFLOW_SLOTS, MAESTRO_WORKFLOW_CACHE.
 Exit 0 when every run completed (targets met or not), 1 when a run failed or errored, 2 on bad flags.`;
 
 export class UsageError extends Error {}
-
-/**
- * `--tuned-server`: the dev-server settings the measurements recommend for workers/dev-server.ts.
- * The transfer queue polls for new tasks at most 20 times a second by default (each step waits
- * up to 50 ms twice); WAL with synchronous=normal replaces several fsyncs per write transaction
- * (still safe if the server process crashes; the last transactions may be lost if the machine does).
- */
-export const TUNED_SERVER_ARGS = [
-  '--dynamic-config-value',
-  'history.transferProcessorMaxPollRPS=1000',
-  '--dynamic-config-value',
-  'history.timerProcessorMaxPollRPS=1000',
-  '--sqlite-pragma',
-  'journal_mode=wal',
-  '--sqlite-pragma',
-  'synchronous=normal',
-];
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -52,7 +35,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       timeout: { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
       'node-workers-process': { type: 'boolean', default: false },
-      'tuned-server': { type: 'boolean', default: false },
       services: { type: 'string' },
       steps: { type: 'string' },
       depth: { type: 'string' },
@@ -94,7 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     only: values.only?.split(',').filter(Boolean),
     custom,
     timeoutMs: int('timeout', values.timeout, quick ? 120 : 900) * 1000,
-    serverArgs: [...(values['tuned-server'] ? TUNED_SERVER_ARGS : []), ...(values['server-arg'] ?? [])],
+    serverArgs: values['server-arg'] ?? [],
     nodeWorkersProcess: values['node-workers-process'] ?? false,
     help: values.help ?? false,
   };

@@ -6,6 +6,23 @@ import type { Logger } from 'pino';
 import { searchAttributeDeclarations } from '../workflows/search-attributes';
 import { maestroHome, resolveTemporalBinary } from './temporal-binaries';
 
+/**
+ * Latency settings of the embedded server, from the benchmark (bench/RESULTS.md): by default its
+ * queues look for new tasks only 20 times a second (every step waited up to 50 ms twice), and
+ * SQLite's default journal fsyncs several times per write. WAL with synchronous=normal survives a
+ * crash of the server process; a machine crash may lose the last transactions.
+ */
+export const DEV_SERVER_TUNING = {
+  dynamicConfig: ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxPollRPS=1000'],
+  sqlitePragmas: ['journal_mode=wal', 'synchronous=normal'],
+} as const;
+
+export function tuningArgs(options: { sqlite: boolean }): string[] {
+  const args = DEV_SERVER_TUNING.dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]);
+  if (options.sqlite) args.push(...DEV_SERVER_TUNING.sqlitePragmas.flatMap((pragma) => ['--sqlite-pragma', pragma]));
+  return args;
+}
+
 export interface DevServerOptions {
   /** gRPC port. Default 7233. */
   port?: number;
@@ -63,6 +80,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]));
   if (options.uiCodecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const { name, type } of searchAttributeDeclarations()) args.push('--search-attribute', `${name}=${CLI_TYPE_NAMES[type]}`);
+  args.push(...tuningArgs({ sqlite: true }));
   args.push(...(options.extraArgs ?? []));
 
   const child = spawn(resolveTemporalBinary('cli'), args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../../client/connection';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { tuningArgs } from '../../workers/dev-server';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 
 /** What tests need of a Temporal server: a TestWorkflowEnvironment, or a server started as a process (see processes.ts). */
@@ -28,7 +29,7 @@ export async function startDevServer(options: { extraArgs?: string[]; dataConver
       ip: '127.0.0.1',
       ui: false,
       searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-      extraArgs: ['--log-level', 'error', ...(options.extraArgs ?? [])],
+      extraArgs: ['--log-level', 'error', ...tuningArgs({ sqlite: false }), ...(options.extraArgs ?? [])],
     },
   });
 }
