@@ -4,8 +4,9 @@ import { memoryOutput } from '../../client/output';
 import { EXIT } from '../../client/exit-codes';
 import type { NodesReport } from '../../client/commands/nodes';
 import type { ExecResult } from '../../client/render/exec-results';
-import { startCluster, type TestCluster } from '../helpers/cluster';
+import type { TestCluster } from '../helpers/cluster';
 import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 // An idle worker re-polls when the server ends its long poll (60 s by default): 1 s here, so a
 // stopped node shows as down within seconds instead of minutes.
@@ -13,16 +14,10 @@ let env: TestWorkflowEnvironment;
 let cluster: TestCluster;
 let address: string[];
 
-beforeAll(async () => {
-  env = await startDevServer({ extraArgs: ['--dynamic-config-value', 'matching.longPollExpirationInterval="1s"'] });
-  cluster = await startCluster(env);
+useTestCluster((started) => {
+  ({ env, cluster } = started);
   address = ['--address', env.address];
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+}, { server: () => startDevServer({ extraArgs: ['--dynamic-config-value', 'matching.longPollExpirationInterval="1s"'] }) });
 
 async function cli(args: string[], command: string[] = []) {
   const out = memoryOutput();

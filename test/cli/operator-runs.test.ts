@@ -8,25 +8,18 @@ import type { DoraReport } from '../../client/render/dora';
 import type { RunReport } from '../../client/render/run-report';
 import type { RunSummary } from '../../client/commands/list';
 import type { RunProgress } from '../../workflows/progress';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
-import { startDevServer, uniqueSuffix } from '../helpers/temporal-env';
+import { uniqueSuffix } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 // One dev server and one cluster for the file; every run has its own plan name, so filters see only it.
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 let address: string[];
 
-beforeAll(async () => {
-  env = await startDevServer();
-  cluster = await startCluster(env);
+useTestCluster((started) => {
+  ({ env } = started);
   address = ['--address', env.address];
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
 });
 
 /** Polls what only asking can tell (output so far, visibility), with a bound. */

@@ -2,24 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { decideUpdate, progressQuery } from '../../workflows/messages';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { waitFor } from '../helpers/processes';
 import { startRun } from '../helpers/runs';
-import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started));
 
 describe('onFailure: pause when the failed service is the last thing left to run', () => {
   // A failed service is settled; with nothing else left to run, the run must still wait for the

@@ -1,10 +1,10 @@
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { serviceWorkflowId } from '../../workflows/ids';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { planFrom } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 /**
  * Poison input against lowered server limits: payloads of at most 64 KiB (Temporal's default is
@@ -17,17 +17,8 @@ const BLOB_LIMIT = 65_536;
 const MAX_HISTORY_EVENTS = 51_200;
 
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer({ extraArgs: LOWERED_LIMITS });
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started), { server: () => startDevServer({ extraArgs: LOWERED_LIMITS }) });
 
 /** Sizes of every payload in a history, largest first. */
 function payloadSizes(history: temporal.api.history.v1.IHistory): number[] {

@@ -9,28 +9,19 @@ import { MAX_REFUSED_AUDIT_ENTRIES } from '../../workflows/handlers';
 import { approveSignal, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logStep, planFrom, tempDir } from '../helpers/plans';
 import { waitFor } from '../helpers/processes';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 // Floods and garbage on a run's signals, against payloads limited to 64 KiB (see poison-input.test.ts).
 const LOWERED_LIMITS = ['--dynamic-config-value', 'limit.blobSize.error=65536', '--dynamic-config-value', 'limit.blobSize.warn=32768'];
 const BURST = 1_000;
 
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer({ extraArgs: LOWERED_LIMITS });
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started), { server: () => startDevServer({ extraArgs: LOWERED_LIMITS }) });
 
 function gatedPlan(name: string) {
   const log = join(tempDir(), 'log');

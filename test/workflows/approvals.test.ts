@@ -8,23 +8,13 @@ import { memoryOutput } from '../../client/output';
 import { approveSignal, progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
-import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started));
 
 /** The CLI, in process, against the test server. */
 async function cli(...args: string[]) {

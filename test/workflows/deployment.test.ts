@@ -1,24 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
-import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 // Real dev server, real workers, real commands: every assertion reads what the commands wrote.
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started));
 
 const fast = { maxAttempts: 1 };
 

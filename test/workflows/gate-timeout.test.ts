@@ -1,23 +1,14 @@
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { startTimeSkippingServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 // The time-skipping test server: a 24-hour gate times out as soon as the run waits on nothing else.
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  cluster = await startCluster(env);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started), { server: startTimeSkippingServer });
 
 function gated(onTimeout: 'approve' | 'reject', log: string) {
   return planFrom(

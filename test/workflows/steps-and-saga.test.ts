@@ -6,24 +6,14 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runCli } from '../../client/main';
 import { memoryOutput } from '../../client/output';
-import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
-import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
 
 const SECRET = 'pa55-w0rd-that-must-never-leak';
 let env: TestWorkflowEnvironment;
-let cluster: TestCluster;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  cluster = await startCluster(env, { secrets: { MAESTRO_TEST_DB_PASSWORD: SECRET } });
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useTestCluster((started) => ({ env } = started), { cluster: { secrets: { MAESTRO_TEST_DB_PASSWORD: SECRET } } });
 
 const once = { maxAttempts: 1 };
 const plan = (name: string, services: Record<string, unknown>) =>
