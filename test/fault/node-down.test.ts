@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { runCli } from '../../client/main';
-import { memoryOutput } from '../../client/output';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { startDevServer, uniqueSuffix } from '../helpers/temporal-env';
+import { maestro } from '../helpers/cli';
 
 // Two linux nodes with the same roles; only `up` has a worker until the last test starts one for `down`.
 const down = uniqueSuffix('down');
@@ -39,11 +38,7 @@ function plan(name: string, services: Record<string, unknown>, onFailure = 'roll
 
 const steps = (log: string, ...names: string[]) => names.map((name) => ({ name, run: logStep(log), undo: logStep(log) }));
 
-async function cli(...args: string[]) {
-  const output = memoryOutput();
-  const code = await runCli([...args, '--address', env.address], output);
-  return { code, out: output.stdout.join('\n') };
-}
+const cli = (...args: string[]) => maestro(env.address, ...args);
 
 describe('a node whose worker does not poll (nodeTimeout 2s)', () => {
   it('`maestro nodes` and the run’s status say which node is down; a step with `requires` moves to another matching node', async () => {

@@ -3,25 +3,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { runCli } from '../../client/main';
-import { memoryOutput } from '../../client/output';
 import { approveSignal, progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
+import { maestro } from '../helpers/cli';
 
 let env: TestWorkflowEnvironment;
 
 useTestCluster((started) => ({ env } = started));
 
 /** The CLI, in process, against the test server. */
-async function cli(...args: string[]) {
-  const output = memoryOutput();
-  const code = await runCli([...args, '--address', env.address], output);
-  return { code, out: output.stdout.join('\n'), err: output.stderr.join('\n') };
-}
+const cli = (...args: string[]) => maestro(env.address, ...args);
 
 function gatedPlan(name: string, log: string, extra: { approvals?: Record<string, unknown>; strategy?: Record<string, unknown> } = {}) {
   return planFrom(

@@ -4,11 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { runCli } from '../../client/main';
-import { memoryOutput } from '../../client/output';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
+import { maestro } from '../helpers/cli';
 
 const SECRET = 'pa55-w0rd-that-must-never-leak';
 let env: TestWorkflowEnvironment;
@@ -129,11 +128,7 @@ describe('steps, checks and the saga (real dev server)', () => {
       planFile,
       JSON.stringify({ apiVersion: 'maestro/v1', name: 'locked', services: { a: { steps: [{ name: 'wait', run: ['/bin/sh', '-c', `while [ ! -e '${release}' ]; do sleep 0.05; done`] }] } } }),
     );
-    const cli = async (...args: string[]) => {
-      const output = memoryOutput();
-      const code = await runCli([...args, '--address', env.address], output);
-      return { code, err: output.stderr.join('\n') };
-    };
+    const cli = (...args: string[]) => maestro(env.address, ...args);
     const id = `locked-${Date.now()}`;
     expect((await cli('run', planFile, '--id', id)).code).toBe(0);
     const second = await cli('run', planFile, '--id', id);
@@ -141,8 +136,7 @@ describe('steps, checks and the saga (real dev server)', () => {
     expect(second.err).toContain(`run "${id}" is already open`);
 
     writeFileSync(release, '');
-    const output = memoryOutput();
-    expect(await runCli(['status', id, '--json', '--address', env.address], output)).toBe(0);
+    expect((await cli('status', id, '--json')).code).toBe(0);
     await env.client.workflow.getHandle(id).result();
   });
 });
