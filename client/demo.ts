@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { dataConverterFromEnv, type ConnectionSettings } from './connection';
+import { connectClient, type ConnectionSettings } from './connection';
 import { loadPlan } from './load-plan';
 import type { Output } from './output';
 import { awaitOutcome } from './run-handle';
@@ -26,8 +25,7 @@ export interface DemoOptions {
 export async function startDemo(options: DemoOptions): Promise<void> {
   const planFile = demoPlanPath();
   const plan = await loadPlan(planFile);
-  const connection = await Connection.connect({ address: options.connection.address });
-  const client = new Client({ connection, namespace: options.connection.namespace, dataConverter: dataConverterFromEnv() });
+  const client = await connectClient(options.connection);
   const { runId, handle } = await startDeployment(client, plan, { id: `${plan.name}-${Date.now()}`, startedBy: 'demo' });
   options.output.out(`Demo run:        ${runId} (${planFile})`);
   if (options.uiUrl) options.output.out(`                 ${options.uiUrl}/namespaces/default/workflows/${encodeURIComponent(runId)}`);
@@ -39,7 +37,7 @@ export async function startDemo(options: DemoOptions): Promise<void> {
       if (outcome.state === 'succeeded') options.output.out('The services answer on http://127.0.0.1:18080-18083/health; `node examples/local/status.js` shows them.');
     })
     .catch((err: Error) => options.output.err(`Demo failed: ${err.message}`))
-    .finally(() => void connection.close());
+    .finally(() => void client.connection.close());
 }
 
 /** Stops the demo's HTTP servers (they would otherwise idle out after 10 minutes). */

@@ -17,7 +17,6 @@ export interface DevCommandOptions {
   nodes?: string[];
 }
 
-
 /**
  * `maestro dev`: the embedded Temporal server (SQLite file, Web UI), the orchestrator worker and
  * one worker per node, in this process, until Ctrl-C.
@@ -32,14 +31,15 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const logger = createLogger();
   installRuntimeLogger(logger);
 
-  // When payloads are encoded (MAESTRO_PAYLOAD_KEY), the Web UI decodes them through a local codec endpoint.
+  // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
+  // Web UI decodes them through a local codec endpoint.
   const codecs = dataConverterFromEnv().payloadCodecs ?? [];
-  const encodes = codecs.some((c) => !(c instanceof AesGcmPayloadCodec) || c.encrypts);
+  const encrypts = codecs.some((c) => c instanceof AesGcmPayloadCodec && c.encrypts);
   const uiPort = options.uiPort ?? options.port + 1000;
   const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
-  const codecServer = encodes ? await startCodecServer({ codecs, uiOrigins, logger }) : undefined;
+  const codecServer = await startCodecServer({ codecs, uiOrigins, logger });
   const server = await startDevServer({ port: options.port, uiPort, dbFile: options.dbFile, logger, uiCodecEndpoint: codecServer?.url }).catch(async (err: unknown) => {
-    await codecServer?.close();
+    await codecServer.close();
     throw err;
   });
   const connection = { address: server.address, namespace: 'default' };
@@ -52,7 +52,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       onReady: async () => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
-        if (codecServer) options.output.out(`Payloads:        encoded; the Web UI decodes them through ${codecServer.url}`);
+        options.output.out(`Payload codec:   ${codecServer.url} (large payloads compressed${encrypts ? ', all encrypted' : ''}; the Web UI decodes through it)`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
       },
@@ -60,6 +60,6 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   } finally {
     if (options.demo) await stopDemoServers();
     await server.stop();
-    await codecServer?.close();
+    await codecServer.close();
   }
 }
