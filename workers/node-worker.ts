@@ -2,7 +2,6 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
-import { createIdentifyActivities } from '../activities/identify-node';
 import { dataConverterFromEnv } from '../client/connection';
 import { nodeTaskQueue } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
@@ -27,7 +26,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.node),
     identity: `maestro-node-${options.node}@${process.pid}`,
-    activities: { ...createActivities({ logger: options.logger, nodeName: options.node, env: options.env }), ...createIdentifyActivities(options.node) },
+    activities: createActivities({ logger: options.logger, nodeName: options.node, env: options.env }),
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });

@@ -1,4 +1,3 @@
 // Every workflow the orchestrator worker registers.
 export { deploymentWorkflow } from './deployment';
 export { serviceWorkflow, serviceUndoWorkflow } from './service';
-export { proofWorkflow } from './proof';

@@ -28,6 +28,7 @@ export class RunBook {
   readonly waveOf = new Map<string, number>();
   readonly routes: Record<string, string[]>;
   private changes = 0;
+  private readonly stateOf: Record<string, ServiceState> = {};
   /**
    * Runs started with Maestro's search attributes keep them current; a run started without
    * them (another client, a server where they are not registered) is left unindexed.
@@ -41,6 +42,7 @@ export class RunBook {
     this.routes = routeServices(plan);
     const services: Record<string, ServiceProgress> = {};
     for (const s of plan.services) {
+      this.stateOf[s.name] = 'pending';
       services[s.name] = {
         name: s.name,
         wave: this.waveOf.get(s.name) ?? 0,
@@ -84,12 +86,14 @@ export class RunBook {
     return service;
   }
 
-  states(): Record<string, ServiceState> {
-    return Object.fromEntries(Object.values(this.progress.services).map((s) => [s.name, s.state]));
+  /** Every service's state, kept as they change: the scheduler reads it on every pass. */
+  states(): Readonly<Record<string, ServiceState>> {
+    return this.stateOf;
   }
 
   setServiceState(name: string, state: ServiceState): void {
     this.service(name).state = state;
+    this.stateOf[name] = state;
     const wave = firstUnsettledWave(this.progress.waves, this.states());
     if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
       this.progress.currentWave = wave;

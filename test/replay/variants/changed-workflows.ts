@@ -10,7 +10,7 @@ import { serviceWorkflow as releasedService } from '../../../workflows/service';
  * developer would make them. Replaying recorded histories against this bundle must catch the
  * first and accept the second.
  */
-export { serviceUndoWorkflow, proofWorkflow } from '../../../workflows';
+export { serviceUndoWorkflow } from '../../../workflows';
 
 /** Unsafe: a timer added before the run starts, released without `patched()`. */
 export async function deploymentWorkflow(input: DeploymentInput): ReturnType<typeof releasedDeployment> {
