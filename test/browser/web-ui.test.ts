@@ -7,7 +7,8 @@ import { EXIT } from '../../client/exit-codes';
 import { startDevServer, type DevServer } from '../../workers/dev-server';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { tempDir } from '../helpers/plans';
-import { connectTarget, freePort, waitFor } from '../helpers/processes';
+import { connectTarget, freePort } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { uniqueSuffix } from '../helpers/temporal-env';
 
 // The embedded server with its Web UI, a real run, and Debian's chromium looking at it.

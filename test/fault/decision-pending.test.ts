@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { decideUpdate, progressQuery } from '../../workflows/messages';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
-import { waitFor } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { startRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
 

@@ -5,7 +5,8 @@ import { approveUpdate, progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
-import { connectTarget, freePort, killServer, killSpawned, startServerProcessTracked, waitFor } from '../helpers/processes';
+import { connectTarget, freePort, killServer, killSpawned, startServerProcessTracked } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 
 // The embedded server as `maestro dev` runs it (SQLite file), killed with SIGKILL three times

@@ -10,7 +10,7 @@ import { approveSignal, pauseSignal, progressQuery, resumeSignal } from '../../w
 import type { RunProgress } from '../../workflows/progress';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { logStep, planFrom, tempDir } from '../helpers/plans';
-import { waitFor } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';

@@ -6,7 +6,8 @@ import { serviceWorkflowId } from '../../workflows/ids';
 import { HEARTBEAT_TIMEOUT_MS } from '../../workflows/step-runner';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
-import { ensureBuilt, killGroup, killSpawned, spawnMaestro, startNodeWorkerProcess, waitFor, type Spawned } from '../helpers/processes';
+import { ensureBuilt, killGroup, killSpawned, spawnMaestro, startNodeWorkerProcess, type Spawned } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { startRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
 

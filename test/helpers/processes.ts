@@ -8,6 +8,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../../client/connection';
 import { startDevServer as startServerProcess, type DevServer, type DevServerOptions } from '../../workers/dev-server';
 import type { TemporalTarget } from './temporal-env';
+import { waitFor } from './wait-for';
 
 /**
  * Real processes for fault tests: the `maestro` CLI and workers from dist/, and the embedded
@@ -20,16 +21,6 @@ const MAESTRO_BIN = join(ROOT, 'bin', 'maestro.js');
 const SOURCE_DIRS = ['plan', 'workflows', 'activities', 'workers', 'client'];
 const spawned = new Set<ChildProcess>();
 
-/** Polls `predicate` every `intervalMs` until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, predicate: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 function newestMtime(dir: string): number {
   let newest = 0;

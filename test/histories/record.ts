@@ -11,7 +11,7 @@ import { approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery,
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logStep, planFrom, tempDir } from '../helpers/plans';
-import { waitFor } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
 import { saveScenario } from './recorded';

@@ -10,6 +10,7 @@ import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
 import { maestro } from '../helpers/cli';
+import { waitFor } from '../helpers/wait-for';
 
 let env: TestWorkflowEnvironment;
 
@@ -37,11 +38,15 @@ function gatedPlan(name: string, log: string, extra: { approvals?: Record<string
 const progress = (run: StartedRun) => run.handle.query(progressQuery);
 
 async function untilGateOpen(run: StartedRun, id = 'wave-2'): Promise<RunProgress> {
-  for (;;) {
+  return until(run, (p) => p.gates.find((g) => g.id === id)?.state === 'open', `gate ${id} to open`);
+}
+
+/** The run's progress once `predicate` holds for it. */
+function until(run: StartedRun, predicate: (p: RunProgress) => boolean, what = 'the run to get there'): Promise<RunProgress> {
+  return waitFor(what, async () => {
     const p = await progress(run);
-    if (p.gates.find((g) => g.id === id)?.state === "open") return p;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return predicate(p) && p;
+  });
 }
 
 describe('approval gates (real dev server)', () => {
@@ -159,14 +164,6 @@ describe('pause, resume, abort and decisions (real dev server)', () => {
     );
   }
 
-  async function until(run: StartedRun, predicate: (p: RunProgress) => boolean): Promise<RunProgress> {
-    for (;;) {
-      const p = await progress(run);
-      if (predicate(p)) return p;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   it('pause lets the running step finish and starts nothing new until resume', async () => {
     const dir = tempDir();
     const log = join(dir, 'log');
@@ -176,15 +173,14 @@ describe('pause, resume, abort and decisions (real dev server)', () => {
     expect((await cli('pause', run.runId, '--as', 'ops-lead')).code).toBe(0);
     await until(run, (p) => p.state === 'paused');
     writeFileSync(release, '');
-    // The running step finishes (the child's own progress says so); the paused child does not start step two.
-    for (;;) {
-      const status = JSON.parse((await cli('status', run.runId, '--json')).out) as RunProgress;
-      if (status.services.a?.steps[0]?.state === 'succeeded') {
-        expect(status.services.a?.steps[1]?.state).toBe('pending');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The running step finishes (the child's own progress says so). Unpaused, the child would
+    // start step two in the same workflow task, so a finished step one beside a pending step two
+    // is only ever seen while paused.
+    const status = await waitFor('step one to finish', async () => {
+      const s = JSON.parse((await cli('status', run.runId, '--json')).out) as RunProgress;
+      return s.services.a?.steps[0]?.state === 'succeeded' && s;
+    });
+    expect(status.services.a?.steps[1]?.state).toBe('pending');
     expect(logLines(log)).toEqual(['a one do macpro51']);
 
     expect((await cli('resume', run.runId, '--as', 'ops-lead')).code).toBe(0);

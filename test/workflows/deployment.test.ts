@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
+import { waitFor } from '../helpers/wait-for';
 
 // Real dev server, real workers, real commands: every assertion reads what the commands wrote.
 let env: TestWorkflowEnvironment;
@@ -141,13 +142,13 @@ describe('deployment workflow (real dev server)', () => {
     );
     const run = await startRun(env, p);
     // Wait until quick has succeeded and slow is running, then look at late.
-    await waitFor(async () => {
+    await waitFor('quick to succeed while slow runs', async () => {
       const progress = await run.handle.query('progress');
       const s = (progress as { services: Record<string, { state: string }> }).services;
       return s.quick?.state === 'succeeded' && s.slow?.state === 'running' && (s.late?.state !== 'pending' || !startsEarly);
     });
     const lateStarted = () => logLines(log).some((l) => l.startsWith('late '));
-    if (startsEarly) await waitFor(async () => lateStarted());
+    if (startsEarly) await waitFor('late to start', lateStarted);
     expect(lateStarted()).toBe(startsEarly);
     writeFileSync(release, '');
     const { outcome } = await run.finished();
@@ -175,12 +176,3 @@ describe('deployment workflow (real dev server)', () => {
     expect(peak).toBe(2);
   });
 });
-
-/** Polls a condition the server can only tell by being asked (a query), with a bound. */
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -8,6 +8,7 @@ import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { useTestCluster } from '../helpers/test-cluster';
 import { maestro } from '../helpers/cli';
+import { waitFor } from '../helpers/wait-for';
 
 const SECRET = 'pa55-w0rd-that-must-never-leak';
 let env: TestWorkflowEnvironment;
@@ -28,14 +29,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('steps, checks and the saga (real dev server)', () => {
   it('cancelling a run kills a hanging command’s process group and undoes what was done', async () => {
     const dir = tempDir();
@@ -47,7 +40,7 @@ describe('steps, checks and the saga (real dev server)', () => {
       env,
       plan('cancel', { a: { node: 'macpro51', steps: [{ name: 'one', run: logStep(log), undo: logStep(log) }, { name: 'hang', run: logStep(log, hang), undo: logStep(log) }] } }),
     );
-    await until(() => existsSync(pids) && readFileSync(pids, 'utf8').trim().split(' ').length === 2);
+    await waitFor('the hanging step to start', () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split(' ').length === 2);
     const [shell, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
     expect(alive(grandchild)).toBe(true);
 
