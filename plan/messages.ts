@@ -1,55 +1,131 @@
-import { z } from 'zod';
-
 /**
- * Payloads of the messages operators send to a run (approve, reject, decide, abort). They come
- * from the CLI, the Temporal CLI or the Web UI, so they are checked like any other input.
+ * Payloads of the messages operators send to a run (approve, reject, decide, abort, pause). They
+ * come from the CLI, the Temporal CLI or the Web UI, so they are checked like any other input.
+ *
+ * Checked by hand rather than with zod: these checks run inside the workflow sandbox, where every
+ * workflow (each service child too) evaluates every bundled module again. zod cost each workflow
+ * ~10 ms of CPU and ~1.5 MB (bench/RESULTS.md, "zod in the workflow bundle"), for five flat shapes.
  */
 
-const approver = z.string().trim().min(1, 'approver is required').max(200);
-const wave = z.number().int().positive();
-const service = z.string().min(1);
+/** One field: its check returns the cleaned value, or why it is refused. */
+interface Field<T> {
+  check(value: unknown): { value: T } | { error: string };
+  optional?: true;
+  fallback?: T;
+}
 
-export const approvePayload = z.strictObject({
-  approver,
-  wave: wave.optional(),
-  service: service.optional(),
-  comment: z.string().max(2000).optional(),
-});
-export type ApprovePayload = z.output<typeof approvePayload>;
+/** A strict object shape; `parsePayload` runs it. */
+export interface PayloadSchema<T> {
+  fields: { [K in keyof T]-?: Field<T[K]> };
+  /** The payload may be left out entirely (pause, resume). */
+  optional?: true;
+}
 
-export const rejectPayload = z.strictObject({
-  approver,
-  wave: wave.optional(),
-  service: service.optional(),
-  reason: z.string().trim().min(1, 'a reason is required').max(2000),
-});
-export type RejectPayload = z.output<typeof rejectPayload>;
+function text(opts: { max: number; min?: number; trim?: true }): Field<string> {
+  return {
+    check(value) {
+      if (typeof value !== 'string') return { error: `expected a string, got ${describe(value)}` };
+      const v = opts.trim ? value.trim() : value;
+      if (v.length < (opts.min ?? 0)) return { error: 'is required' };
+      if (v.length > opts.max) return { error: `at most ${opts.max} characters, got ${v.length}` };
+      return { value: v };
+    },
+  };
+}
+
+function optional<T>(field: Field<T>): Field<T | undefined> {
+  return { ...field, optional: true };
+}
+
+const positiveInt: Field<number> = {
+  check: (value) => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? { value } : { error: `expected a positive integer, got ${describe(value)}` }),
+};
+
+function oneOf<T extends string>(choices: readonly T[]): Field<T> {
+  return {
+    check: (value) =>
+      typeof value === 'string' && (choices as readonly string[]).includes(value) ? { value: value as T } : { error: `expected one of ${choices.join(', ')}, got ${describe(value)}` },
+  };
+}
+
+const bool: Field<boolean> = { check: (value) => (typeof value === 'boolean' ? { value } : { error: `expected true or false, got ${describe(value)}` }) };
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value === 'object' ? 'an object' : String(value);
+}
+
+const approver = text({ min: 1, max: 200, trim: true });
+const comment = optional(text({ max: 2000 }));
+
+export interface ApprovePayload {
+  approver: string;
+  wave?: number;
+  service?: string;
+  comment?: string;
+}
+export const approvePayload: PayloadSchema<ApprovePayload> = {
+  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), comment },
+};
+
+export interface RejectPayload {
+  approver: string;
+  wave?: number;
+  service?: string;
+  reason: string;
+}
+export const rejectPayload: PayloadSchema<RejectPayload> = {
+  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), reason: text({ min: 1, max: 2000, trim: true }) },
+};
 
 export const DECISIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-export const decidePayload = z.strictObject({
-  action: z.enum(DECISIONS),
-  approver,
-  comment: z.string().max(2000).optional(),
-});
-export type DecidePayload = z.output<typeof decidePayload>;
+export interface DecidePayload {
+  action: Decision;
+  approver: string;
+  comment?: string;
+}
+export const decidePayload: PayloadSchema<DecidePayload> = { fields: { action: oneOf(DECISIONS), approver, comment } };
 
-export const abortPayload = z.strictObject({
+/** As sent: `rollback` may be left out. */
+export interface AbortPayload {
   /** Undo what succeeded. Default true. */
-  rollback: z.boolean().default(true),
-  by: z.string().max(200).optional(),
-  reason: z.string().max(2000).optional(),
-});
-export type AbortPayload = z.input<typeof abortPayload>;
+  rollback?: boolean;
+  by?: string;
+  reason?: string;
+}
+export const abortPayload: PayloadSchema<AbortPayload & { rollback: boolean }> = {
+  fields: { rollback: { ...bool, fallback: true }, by: optional(text({ max: 200 })), reason: optional(text({ max: 2000 })) },
+};
 
-export const pausePayload = z.strictObject({ by: z.string().max(200).optional() }).optional();
-export type PausePayload = z.input<typeof pausePayload>;
+export type PausePayload = { by?: string } | undefined;
+export const pausePayload: PayloadSchema<{ by?: string }> = { fields: { by: optional(text({ max: 200 })) }, optional: true };
 
-/** Parses a payload; returns the value or one line saying what is wrong with it. */
-export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.output<T> } | { ok: false; reason: string } {
-  const result = schema.safeParse(payload);
-  if (result.success) return { ok: true, value: result.data };
-  const reason = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-  return { ok: false, reason: `malformed payload: ${reason}` };
+/** Checks a payload; returns the cleaned value, or one line saying everything that is wrong with it. */
+export function parsePayload<T>(schema: PayloadSchema<T>, payload: unknown): { ok: true; value: T } | { ok: false; reason: string } {
+  if (payload === undefined && schema.optional) return { ok: true, value: undefined as T };
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return { ok: false, reason: `malformed payload: expected an object, got ${describe(payload)}` };
+  }
+  const input = payload as Record<string, unknown>;
+  const fields = schema.fields as Record<string, Field<unknown>>;
+  const problems = Object.keys(input)
+    .filter((key) => !(key in fields))
+    .map((key) => `${key}: unknown field (expected ${Object.keys(fields).join(', ')})`);
+  const value: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    const raw = input[key];
+    if (raw === undefined) {
+      if (field.fallback !== undefined) value[key] = field.fallback;
+      else if (!field.optional) problems.push(`${key}: is required`);
+      continue;
+    }
+    const checked = field.check(raw);
+    if ('error' in checked) problems.push(`${key}: ${checked.error}`);
+    else value[key] = checked.value;
+  }
+  return problems.length ? { ok: false, reason: `malformed payload: ${problems.join('; ')}` } : { ok: true, value: value as T };
 }
