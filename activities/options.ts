@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { sharedLauncher } from './launcher';
 import type { TailLimits } from './output-tail';
+import type { Spawner } from './spawn';
 
 /** What the step activities need from the worker that hosts them. */
 export interface ActivityDeps {
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   tail?: Partial<TailLimits>;
   /** Longest wait for one check probe (capped by what is left of the check's timeout). Default 5000 ms. */
   probeTimeoutMs?: number;
+  /** How commands are started. Default: through this process's command launcher (launcher.ts). */
+  spawn?: Spawner;
 }
 
 export type ResolvedDeps = Required<Omit<ActivityDeps, 'tail'>> & { tail: TailLimits };
@@ -35,5 +39,6 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
     heartbeatThrottleMs: deps.heartbeatThrottleMs ?? 250,
     tail: { ...DEFAULT_TAIL, ...deps.tail },
     probeTimeoutMs: deps.probeTimeoutMs ?? 5_000,
+    spawn: deps.spawn ?? sharedLauncher().spawn,
   };
 }

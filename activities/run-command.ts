@@ -106,6 +106,7 @@ export function createRunCommand(deps: ResolvedDeps) {
         signal: ctx.cancellationSignal,
         tail,
         onLine: () => heartbeater.poke(),
+        spawn: deps.spawn,
       });
     } finally {
       heartbeater.stop();
@@ -139,6 +140,12 @@ export function createRunCommand(deps: ResolvedDeps) {
         throw ctx.cancellationSignal.reason;
       case 'spawn-error':
         throw spawnFailure(outcome.error, file, where, log);
+      case 'lost':
+        log.error({ err: outcome.error, durationMs, kill: outcome.kill, outputTail }, 'lost track of the command');
+        throw ApplicationFailure.retryable(
+          withLines(`${where} was stopped: ${outcome.error.message} while it ran (its process group was ${outcome.kill})`, tail),
+          FAILURE_TYPES.commandFailed,
+        );
     }
   };
 }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { OutputTail } from './output-tail';
 import { killGroup, type KillOutcome } from './process-group';
+import type { Spawned, Spawner } from './spawn';
 
 /**
  * After the command exits, how long its output may keep flowing. A backgrounded daemon that kept
@@ -21,38 +21,25 @@ export interface SuperviseOptions {
   tail: OutputTail;
   /** Called when an output line completes. */
   onLine: () => void;
+  /** How the command is started. */
+  spawn: Spawner;
 }
 
 export type Outcome =
   | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null }
   | { kind: 'timed-out'; kill: KillOutcome }
   | { kind: 'cancelled'; kill: KillOutcome }
-  | { kind: 'spawn-error'; error: NodeJS.ErrnoException };
-
-type Exit = { code: number | null; signal: NodeJS.Signals | null };
+  | { kind: 'spawn-error'; error: NodeJS.ErrnoException }
+  /** It could no longer be watched (the launcher died), so its process group was stopped. */
+  | { kind: 'lost'; error: Error; kill: KillOutcome };
 
 /** Runs one process to its end, a timeout or an abort, feeding its output to `tail`. */
 export async function supervise(options: SuperviseOptions): Promise<Outcome> {
-  const child = spawn(options.file, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    // Its own process group, so a timeout or cancellation can stop everything it started.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { file, args, cwd, env, tail } = options;
+  const child = await options.spawn({ file, args, cwd, env }, (name, chunk) => {
+    if (tail.write(name, chunk)) options.onLine();
   });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  // `on`, not `once`: a later 'error' (a failed kill) must not crash the worker.
-  const errored = new Promise<NodeJS.ErrnoException>((resolve) => child.on('error', resolve));
-  if (child.pid === undefined) return { kind: 'spawn-error', error: await errored };
-  const pgid = child.pid;
-
-  for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      if (options.tail.write(name, chunk)) options.onLine();
-    });
-  }
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  if ('error' in child) return { kind: 'spawn-error', error: child.error };
 
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -63,13 +50,17 @@ export async function supervise(options: SuperviseOptions): Promise<Outcome> {
     else options.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const first = await Promise.race([exited, stop]);
+    const first = await Promise.race([child.exited, stop, child.lost]);
+    if (first instanceof Error) {
+      const kill = await killGroup(child.pid, options.killGraceMs);
+      return { kind: 'lost', error: first, kill };
+    }
     if (typeof first === 'object') {
-      await drain(child, closed, options.tail);
+      await drain(child, tail);
       return { kind: 'exited', ...first };
     }
-    const kill = await killGroup(pgid, options.killGraceMs);
-    await drain(child, closed, options.tail);
+    const kill = await killGroup(child.pid, options.killGraceMs);
+    await drain(child, tail);
     return { kind: first, kill };
   } finally {
     clearTimeout(timer);
@@ -77,12 +68,11 @@ export async function supervise(options: SuperviseOptions): Promise<Outcome> {
   }
 }
 
-async function drain(child: ReturnType<typeof spawn>, closed: Promise<void>, tail: OutputTail): Promise<void> {
+async function drain(child: Spawned, tail: OutputTail): Promise<void> {
   const ac = new AbortController();
-  await Promise.race([closed, delay(DRAIN_MS, undefined, { signal: ac.signal }).catch(() => undefined)]);
+  await Promise.race([child.closed, delay(DRAIN_MS, undefined, { signal: ac.signal }).catch(() => undefined)]);
   ac.abort();
-  child.stdout?.destroy();
-  child.stderr?.destroy();
+  child.release();
   tail.end('stdout');
   tail.end('stderr');
 }

@@ -14,14 +14,12 @@ export interface BenchArgs {
   timeoutMs: number;
   /** Extra `temporal server start-dev` arguments (repeatable `--server-arg`). */
   serverArgs: string[];
-  /** Run the node workers in a process of their own. */
-  nodeWorkersProcess: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]... [--node-workers-process]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]...
        npm run bench -- --services N --steps K [--depth D] [--body noop|sleep] [--mode dag|waves] [--max-parallel M]
-Worker tuning comes from MAESTRO_NODE_SLOTS, MAESTRO_WORKFLOW_SLOTS, MAESTRO_WORKFLOW_CACHE.
+Worker tuning comes from MAESTRO_NODE_SLOTS, MAESTRO_WORKFLOW_SLOTS, MAESTRO_WORKFLOW_CACHE, MAESTRO_COMMAND_LAUNCHER.
 Exit 0 when every run completed (targets met or not), 1 when a run failed or errored, 2 on bad flags.`;
 
 export class UsageError extends Error {}
@@ -34,7 +32,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: 'string' },
       timeout: { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
-      'node-workers-process': { type: 'boolean', default: false },
       services: { type: 'string' },
       steps: { type: 'string' },
       depth: { type: 'string' },
@@ -77,7 +74,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     custom,
     timeoutMs: int('timeout', values.timeout, quick ? 120 : 900) * 1000,
     serverArgs: values['server-arg'] ?? [],
-    nodeWorkersProcess: values['node-workers-process'] ?? false,
     help: values.help ?? false,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * The system under test: an embedded dev server (SQLite file in a temp dir, headless, a free
- * port) and the orchestrator worker and one worker per node — all in this process, or with the
- * node workers in a child process of their own (`nodeWorkersProcess`).
+ * port) and the orchestrator worker and one worker per node, all in this process; the node
+ * workers start commands through the command launcher (activities/launcher.ts) unless
+ * MAESTRO_COMMAND_LAUNCHER=off.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,19 +11,19 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { sharedLauncher } from '../activities/launcher';
 import { dataConverterFromEnv } from '../client/connection';
 import { DEFAULT_NODES } from '../plan/defaults';
 import { startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
 import { createOrchestratorWorker, workflowsPath } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
-import { READY_LINE } from './node-workers-process';
 
 export interface BenchCluster {
   client: Client;
   server: DevServer;
-  /** Pid of the node workers' own process, when they run apart. */
-  nodeWorkersPid?: number;
+  /** Pid of the command launcher, whose CPU and memory count as the workers'. */
+  launcherPid?: number;
   /** Working directory of the generated plans (inside the temp dir). */
   workdir: string;
   tuning: WorkerTuning;
@@ -39,8 +39,6 @@ export interface BenchClusterOptions {
   logger: Logger;
   /** Extra `temporal server start-dev` arguments (dynamic config, SQLite pragmas). */
   serverArgs?: string[];
-  /** Run the node workers in a child process instead of this one. Default false. */
-  nodeWorkersProcess?: boolean;
   /** A prebuilt workflow bundle (experiments); default: bundle workflows/ once at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
@@ -110,16 +108,11 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     cleanups.push(() => native.close());
     const namespace = 'default';
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle, dataConverter })];
-    let nodeWorkersPid: number | undefined;
-    if (options.nodeWorkersProcess) {
-      const child = await startNodeWorkersProcess(server.address, cleanups, children);
-      nodeWorkersPid = child.pid;
-      void watch('the node workers process', new Promise((resolve) => child.once('exit', resolve)));
-    } else {
-      for (const node of DEFAULT_NODES) {
-        workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
-      }
+    for (const node of DEFAULT_NODES) {
+      workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
     }
+    const tuning = workerTuning();
+    const launcherPid = tuning.commandLauncher ? await startLauncher() : undefined;
     const running = workers.map((w) => w.run());
     running.forEach((run) => void watch('a worker', run));
     cleanups.push(async () => {
@@ -134,29 +127,18 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const client = new Client({ connection, namespace, dataConverter });
     const workdir = join(dir, 'work');
     mkdirSync(workdir);
-    return { client, server, nodeWorkersPid, workdir, tuning: workerTuning(), timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
+    return { client, server, launcherPid, workdir, tuning, timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-/** Starts node-workers-process.js and waits for its ready line; registers its stop in `cleanups`. */
-async function startNodeWorkersProcess(address: string, cleanups: Cleanup[], children: Array<{ kill(signal: NodeJS.Signals): boolean }>) {
-  const child = spawn(process.execPath, [join(__dirname, 'node-workers-process.js'), address], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.split('\n').includes(READY_LINE)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the node workers process exited (${code}) before it was ready`)));
-  });
-  return child;
+/** Starts the shared command launcher now (it starts with the first command), so its pid can be watched. */
+async function startLauncher(): Promise<number | undefined> {
+  const launcher = sharedLauncher();
+  const started = await launcher.spawn({ file: 'true', args: [], cwd: tmpdir(), env: process.env }, noop);
+  if ('error' in started) throw new Error(`the command launcher could not run true: ${started.error.message}`);
+  await started.closed;
+  return launcher.hostPid;
 }

@@ -32,7 +32,7 @@ async function bench(args: BenchArgs): Promise<number> {
   let error: string | undefined;
   let cluster: BenchCluster | undefined;
   let serverPeakRssMb: number | undefined;
-  let nodeWorkersPeakRssMb: number | undefined;
+  let launcherPeakRssMb: number | undefined;
   const baselines = new Map<string, Promise<BaselineResult>>();
   const baseline = (plan: NormalizedPlan) => {
     const sleeps = plan.services.some((s) => s.steps.some((step) => step.run && 'argv' in step.run && step.run.argv[0] === 'sleep'));
@@ -48,7 +48,7 @@ async function bench(args: BenchArgs): Promise<number> {
   process.once('SIGTERM', interrupted);
   try {
     note(`starting the dev server and workers (${args.quick ? 'quick' : 'full'} run, ${list.length} plans)`);
-    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs, nodeWorkersProcess: args.nodeWorkersProcess });
+    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs });
     note(`ready: server ${cluster.timings.serverStartMs} ms, bundle ${cluster.timings.bundleMs} ms, workers ${cluster.timings.workersStartMs} ms`);
     for (const scenario of list) {
       const t = Date.now();
@@ -65,7 +65,7 @@ async function bench(args: BenchArgs): Promise<number> {
     note(`error: ${error}`);
   } finally {
     if (cluster?.server.process.pid) serverPeakRssMb = readMemory(cluster.server.process.pid).peakMb;
-    if (cluster?.nodeWorkersPid) nodeWorkersPeakRssMb = readMemory(cluster.nodeWorkersPid).peakMb;
+    if (cluster?.launcherPid) launcherPeakRssMb = readMemory(cluster.launcherPid).peakMb;
     await cluster?.close().catch((err: Error) => note(`cleanup: ${err.message}`));
     await runtime.shutdown().catch(() => undefined);
   }
@@ -81,8 +81,7 @@ async function bench(args: BenchArgs): Promise<number> {
     targets,
     peakRssMb: readMemory('self').peakMb,
     serverPeakRssMb,
-    nodeWorkersPeakRssMb,
-    nodeWorkersProcess: args.nodeWorkersProcess,
+    launcherPeakRssMb,
     serverArgs: args.serverArgs,
     tuning: cluster?.tuning,
     setup: cluster?.timings,

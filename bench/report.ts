@@ -23,7 +23,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => string]> = [
   ['steps/s', (r) => num(r.stepsPerSecond, 1)],
   ['shell loop', (r) => `${secs(r.baseline.totalMs)}${r.baseline.measured < r.baseline.commands ? '~' : ''}`],
   ['÷ shell', (r) => num(r.makespanOverBaseline, 2)],
-  ['RSS workers', (r) => `${num(r.benchPeakRssMb)}${r.nodeWorkersPeakRssMb === undefined ? '' : `+${num(r.nodeWorkersPeakRssMb)}`} MB`],
+  ['RSS workers', (r) => `${num(r.benchPeakRssMb)}${r.launcherPeakRssMb === undefined ? '' : `+${num(r.launcherPeakRssMb)}`} MB`],
   ['RSS server', (r) => `${num(r.serverPeakRssMb)} MB`],
   ['parent events', (r) => String(r.parentEvents)],
 ];
@@ -47,7 +47,7 @@ export function formatBreakdown(results: readonly ScenarioResult[]): string {
         `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
         `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB (${num(r.planPayloadBytes / 1024)} KiB encoded), ${r.workflowTaskFailures} workflow task failures\n` +
         `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)} (busy ${num(r.parentBusy * 100)}% of the makespan); children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
-        `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.nodeWorkers === undefined ? '' : ` + node workers ${num(r.cpuCores.nodeWorkers, 2)}`}, server ${num(r.cpuCores.server, 2)}`
+        `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.launcher === undefined ? '' : ` + command launcher ${num(r.cpuCores.launcher, 2)}`}, server ${num(r.cpuCores.server, 2)}`
       );
     })
     .join('\n');
@@ -78,7 +78,7 @@ function compact(r: ScenarioResult) {
     makespanOverShellLoop: round(r.makespanOverBaseline, 2),
     benchPeakRssMb: round(r.benchPeakRssMb, 0),
     serverPeakRssMb: round(r.serverPeakRssMb, 0),
-    nodeWorkersPeakRssMb: round(r.nodeWorkersPeakRssMb, 0),
+    launcherPeakRssMb: round(r.launcherPeakRssMb, 0),
     parentEvents: r.parentEvents,
     parentHistoryBytes: r.parentHistoryBytes,
     planBytes: r.planBytes,
@@ -91,7 +91,7 @@ function compact(r: ScenarioResult) {
     childWorkflowTaskRunP50Ms: round(r.workflowTasks.childRun.p50, 0),
     benchCpuCores: round(r.cpuCores.bench, 2),
     serverCpuCores: round(r.cpuCores.server, 2),
-    nodeWorkersCpuCores: round(r.cpuCores.nodeWorkers, 2),
+    launcherCpuCores: round(r.cpuCores.launcher, 2),
     progressQueryMs: r.progressQuery.ms,
     progressQueryBytes: r.progressQuery.bytes ?? null,
     ...(r.progressQuery.error ? { progressQueryError: r.progressQuery.error } : {}),
@@ -104,8 +104,7 @@ export interface SummaryInput {
   targets: readonly TargetCheck[];
   peakRssMb?: number;
   serverPeakRssMb?: number;
-  nodeWorkersPeakRssMb?: number;
-  nodeWorkersProcess?: boolean;
+  launcherPeakRssMb?: number;
   serverArgs?: string[];
   tuning?: WorkerTuning;
   setup?: Record<string, number>;
@@ -135,12 +134,12 @@ export function summary(input: SummaryInput): Record<string, unknown> {
     stepsPerSecond: round(scale?.stepsPerSecond, 1) ?? null,
     peakRssMb: round(input.peakRssMb, 0) ?? null,
     serverPeakRssMb: round(input.serverPeakRssMb, 0) ?? null,
-    nodeWorkersPeakRssMb: round(input.nodeWorkersPeakRssMb, 0) ?? null,
+    launcherPeakRssMb: round(input.launcherPeakRssMb, 0) ?? null,
     parentEvents: scale?.parentEvents ?? null,
     sources: { services: TARGET_ROLES.scale, steps: TARGET_ROLES.scale, stepOverhead: TARGET_ROLES.overhead, chainStepOverhead: TARGET_ROLES.chain, makespanOverCriticalPath: TARGET_ROLES.sleep, stepsPerSecond: TARGET_ROLES.scale, peakRssMb: 'bench process VmHWM' },
     targetsMet: `${input.targets.filter((t) => t.met).length}/${input.targets.length}`,
     targets: input.targets.map((t) => ({ id: t.id, met: t.met ?? null, actual: t.actual, scenario: t.scenario, ...(t.note ? { note: t.note } : {}) })),
-    config: { nodeWorkers: input.nodeWorkersProcess ? 'own process' : 'bench process', serverArgs: input.serverArgs ?? [], tuning: input.tuning ?? null },
+    config: { serverArgs: input.serverArgs ?? [], tuning: input.tuning ?? null },
     setupMs: input.setup ?? null,
     scenarios: input.results.map(compact),
   };

@@ -46,7 +46,8 @@ export interface ScenarioResult {
   benchPeakRssMb?: number;
   serverPeakRssMb?: number;
   /** Peak of the node workers' own process, when they run apart. */
-  nodeWorkersPeakRssMb?: number;
+  /** The command launcher the node workers start commands through (MAESTRO_COMMAND_LAUNCHER). */
+  launcherPeakRssMb?: number;
   parentEvents: number;
   parentHistoryBytes?: number;
   parentWorkflowTasks: number;
@@ -57,7 +58,7 @@ export interface ScenarioResult {
   /** Share of the makespan the parent spent inside its own workflow tasks (it runs one at a time). */
   parentBusy: number;
   /** CPU used during the run, in cores (1.0 = one core busy the whole makespan). */
-  cpuCores: { bench?: number; server?: number; nodeWorkers?: number };
+  cpuCores: { bench?: number; server?: number; launcher?: number };
   /** The `progress` query after the run: a full replay of the parent on the worker. */
   progressQuery: { ms: number; bytes?: number; error?: string };
 }
@@ -93,9 +94,9 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const runId = `bench-${scenario.id}-${randomUUID().slice(0, 8)}`;
   const { client } = cluster;
   const serverPid = cluster.server.process.pid ?? 'self';
-  const nodePid = cluster.nodeWorkersPid;
-  const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(nodePid ? { nodeWorkers: nodePid } : {}) });
-  const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), nodeWorkers: nodePid ? cpuSeconds(nodePid) : undefined, at: Date.now() };
+  const launcherPid = cluster.launcherPid;
+  const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(launcherPid ? { launcher: launcherPid } : {}) });
+  const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), launcher: launcherPid ? cpuSeconds(launcherPid) : undefined, at: Date.now() };
   const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
@@ -130,7 +131,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const cpuCores = {
     bench: cores(cpuBefore.bench, cpuSeconds('self')),
     server: cores(cpuBefore.server, cpuSeconds(serverPid)),
-    ...(nodePid ? { nodeWorkers: cores(cpuBefore.nodeWorkers, cpuSeconds(nodePid)) } : {}),
+    ...(launcherPid ? { launcher: cores(cpuBefore.launcher, cpuSeconds(launcherPid)) } : {}),
   };
 
   const parentHistory = await handle.fetchHistory();
@@ -167,7 +168,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     makespanOverBaseline: makespanMs / base.totalMs,
     benchPeakRssMb: peaks.bench,
     serverPeakRssMb: peaks.server,
-    nodeWorkersPeakRssMb: peaks.nodeWorkers,
+    launcherPeakRssMb: peaks.launcher,
     parentEvents: parent.events,
     parentHistoryBytes: description.historySize,
     parentWorkflowTasks: parent.workflowTasks,

@@ -2,6 +2,8 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { sharedLauncher } from '../activities/launcher';
+import { inlineSpawner } from '../activities/spawn';
 import { dataConverterFromEnv } from '../client/connection';
 import { nodeTaskQueue } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
@@ -26,7 +28,12 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.node),
     identity: `maestro-node-${options.node}@${process.pid}`,
-    activities: createActivities({ logger: options.logger, nodeName: options.node, env: options.env }),
+    activities: createActivities({
+      logger: options.logger,
+      nodeName: options.node,
+      env: options.env,
+      spawn: tuning.commandLauncher ? sharedLauncher().spawn : inlineSpawner,
+    }),
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });

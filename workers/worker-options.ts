@@ -6,6 +6,11 @@ export interface WorkerTuning {
   workflowTaskSlots: number;
   /** Workflow runs kept in the orchestrator's cache. Default `MAESTRO_WORKFLOW_CACHE` or 500. */
   maxCachedWorkflows: number;
+  /**
+   * Node workers start commands through a small launcher process rather than forking themselves
+   * (activities/launcher.ts). Default on; `MAESTRO_COMMAND_LAUNCHER=off` forks from the worker.
+   */
+  commandLauncher: boolean;
 }
 
 export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
@@ -14,5 +19,6 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning
     nodeActivitySlots: num(env.MAESTRO_NODE_SLOTS, 8),
     workflowTaskSlots: num(env.MAESTRO_WORKFLOW_SLOTS, 40),
     maxCachedWorkflows: num(env.MAESTRO_WORKFLOW_CACHE, 500),
+    commandLauncher: !/^(off|0|false|no)$/i.test(env.MAESTRO_COMMAND_LAUNCHER ?? ''),
   };
 }

@@ -2,6 +2,7 @@ import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { serviceWorkflowId } from '../../workflows/ids';
 import { planFrom } from '../helpers/plans';
+import { retainedHeapBytes } from '../helpers/retained-heap';
 import { startRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
@@ -41,7 +42,7 @@ const sh = (script: string) => ['/bin/sh', '-c', script];
 
 describe('poison input (payloads limited to 64 KiB)', () => {
   it('commands printing 10 MB each: the run neither fails on a payload limit nor keeps the output in memory', async () => {
-    const heapBefore = process.memoryUsage().heapUsed;
+    const heapBefore = retainedHeapBytes();
     const p = planFrom(
       JSON.stringify({
         apiVersion: 'maestro/v1',
@@ -57,7 +58,7 @@ describe('poison input (payloads limited to 64 KiB)', () => {
     );
     const run = await startRun(env, p);
     const { outcome, progress } = await run.finished();
-    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    const heapGrowth = retainedHeapBytes() - heapBefore;
 
     expect(outcome.services).toEqual({ lines: 'succeeded', 'one-line': 'succeeded', failing: 'failed' });
     expect(progress.services.lines?.steps[0]?.lastLine).toBe('last line');

@@ -1,0 +1,136 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Exit, OutputStream, SpawnRequest, Spawner } from './spawn';
+
+/** What launcher-host.js sends back. */
+type HostMessage =
+  | { t: 'started'; id: number; pid: number }
+  | { t: 'failed'; id: number; error: { message: string; code?: string; errno?: number; syscall?: string; path?: string } }
+  | { t: 'out'; id: number; stream: OutputStream; data: string }
+  | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { t: 'closed'; id: number };
+
+interface Pending {
+  onOutput(stream: OutputStream, chunk: string): void;
+  started(pid: number): void;
+  failed(error: NodeJS.ErrnoException): void;
+  exit(exit: Exit): void;
+  closed(): void;
+  lost(error: Error): void;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Starts commands through launcher-host.js, a small process forked once, so that a worker grown
+ * large by its workflow cache never forks itself (see the host for the measurements). If the host
+ * dies, the commands it was watching are reported lost and the next command starts a new host.
+ */
+export class CommandLauncher {
+  private host?: ChildProcess;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  readonly spawn: Spawner = (request, onOutput) =>
+    new Promise((resolve) => {
+      const id = this.nextId++;
+      const exited = deferred<Exit>();
+      const closed = deferred<void>();
+      const lost = deferred<Error>();
+      let started = false;
+      this.pending.set(id, {
+        onOutput,
+        started: (pid) => {
+          started = true;
+          const release = () => {
+            this.forget(id);
+            this.send({ t: 'release', id });
+          };
+          resolve({ pid, exited: exited.promise, closed: closed.promise, lost: lost.promise, release });
+        },
+        failed: (error) => {
+          this.forget(id);
+          resolve({ error });
+        },
+        exit: exited.resolve,
+        closed: () => {
+          this.forget(id);
+          closed.resolve();
+        },
+        // Before it started, this is a failure to start; after, the supervisor decides.
+        lost: (error) => (started ? lost.resolve(error) : resolve({ error: Object.assign(error, { code: 'ELAUNCHER' }) })),
+      });
+      this.send({ t: 'spawn', id, ...request } satisfies { t: 'spawn'; id: number } & SpawnRequest);
+    });
+
+  /** The host's pid while it runs (logs, tests). */
+  get hostPid(): number | undefined {
+    return this.host?.pid;
+  }
+
+  /** Stops the host (commands it started keep running: they lead their own process groups). */
+  close(): void {
+    this.host?.kill('SIGKILL');
+  }
+
+  private forget(id: number): void {
+    this.pending.delete(id);
+    // The host must not keep an idle worker (or a test process) alive.
+    if (this.pending.size === 0) this.host?.channel?.unref();
+  }
+
+  private send(message: object): void {
+    const host = this.host ?? this.startHost();
+    // Ref'd while commands are out, so the worker waits for them; unref'd in `forget`.
+    if (this.pending.size > 0) host.channel?.ref();
+    host.send(message);
+  }
+
+  private startHost(): ChildProcess {
+    // execArgv: none of the worker's flags (profilers, heap sizes) belong in the launcher.
+    const host = fork(join(__dirname, 'launcher-host.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+    host.unref();
+    host.on('message', (message: HostMessage) => this.onMessage(message));
+    // A failed send to a dead host surfaces here; the 'exit' below reports the commands lost.
+    host.on('error', () => undefined);
+    host.once('exit', (code, signal) => {
+      if (this.host === host) this.host = undefined;
+      const error = new Error(`the command launcher (pid ${host.pid}) exited (${signal ?? `code ${code}`})`);
+      for (const [id, pending] of this.pending) {
+        this.pending.delete(id);
+        pending.lost(error);
+      }
+    });
+    this.host = host;
+    return host;
+  }
+
+  private onMessage(message: HostMessage): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    switch (message.t) {
+      case 'started':
+        return pending.started(message.pid);
+      case 'failed':
+        return pending.failed(Object.assign(new Error(message.error.message), message.error) as NodeJS.ErrnoException);
+      case 'out':
+        return pending.onOutput(message.stream, message.data);
+      case 'exit':
+        return pending.exit({ code: message.code, signal: message.signal });
+      case 'closed':
+        return pending.closed();
+    }
+  }
+}
+
+let shared: CommandLauncher | undefined;
+
+/** The launcher every node worker of this process shares. */
+export function sharedLauncher(): CommandLauncher {
+  shared ??= new CommandLauncher();
+  return shared;
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { FAILURE_TYPES, type RunCommandInput } from '../../activities';
+import { CommandLauncher } from '../../activities/launcher';
+import { inlineSpawner } from '../../activities/spawn';
+import { context, failureOf, harness, isAlive, readPid, scratchDir } from '../fixtures/activity-harness';
+import { ensureBuilt } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
+
+let scratch: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  scratch = scratchDir();
+});
+afterEach(() => scratch.remove());
+
+function input(shell: string, extra: Partial<RunCommandInput> = {}): RunCommandInput {
+  return { command: { shell }, cwd: scratch.dir, env: {}, timeoutMs: 30_000, context, ...extra };
+}
+
+describe('the command launcher', () => {
+  let launcher: CommandLauncher;
+  beforeEach(() => {
+    launcher = new CommandLauncher();
+  });
+  afterEach(() => launcher.close());
+
+  test('runs commands from a process of its own, started once', async () => {
+    const { runCommand } = harness({ spawn: launcher.spawn });
+    const first = await runCommand(input('echo $PPID'));
+    const host = launcher.hostPid;
+    expect(host).toBeDefined();
+    // The command's parent is the launcher, not this (test) process.
+    expect(Number(first.outputTail)).toBe(host);
+    expect(Number(first.outputTail)).not.toBe(process.pid);
+    const second = await runCommand(input('echo $PPID; echo to-stderr >&2; exit 0'));
+    expect(second.outputTail).toBe(`${host}\nto-stderr`);
+    expect(launcher.hostPid).toBe(host);
+  });
+
+  test('reports a missing executable as the spawn error it is', async () => {
+    const { runCommand } = harness({ spawn: launcher.spawn });
+    const failure = await failureOf(runCommand({ ...input(''), command: { argv: ['/no/such/tool'] } }));
+    expect(failure.type).toBe(FAILURE_TYPES.commandNotFound);
+    expect(failure.message).toMatch(/executable "\/no\/such\/tool" was not found/);
+  });
+
+  test('if the launcher dies mid-command, the step fails retryably, its process group is stopped, and the next command starts a new launcher', async () => {
+    const { runCommand } = harness({ spawn: launcher.spawn, killGraceMs: 500 });
+    const running = runCommand(input('echo $$ > shell.pid; echo started; sleep 300'));
+    const shellPid = await waitFor('the command to start', () => {
+      try {
+        return readPid(join(scratch.dir, 'shell.pid'));
+      } catch {
+        return undefined;
+      }
+    });
+    const host = launcher.hostPid!;
+    process.kill(host, 'SIGKILL');
+    const failure = await failureOf(running);
+    expect(failure.type).toBe(FAILURE_TYPES.commandFailed);
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toMatch(new RegExp(`was stopped: the command launcher \\(pid ${host}\\) exited \\(SIGKILL\\) while it ran \\(its process group was terminated\\)`));
+    expect(failure.message).toMatch(/last output:\nstarted/);
+    expect(isAlive(shellPid)).toBe(false);
+
+    const next = await runCommand(input('echo again'));
+    expect(next.outputTail).toBe('again');
+    expect(launcher.hostPid).not.toBe(host);
+  });
+
+  test('exits when the process that forked it dies', async () => {
+    await ensureBuilt();
+    // A worker stand-in: starts a long command through a launcher, prints the launcher's pid, and is killed.
+    const script = `
+      const { CommandLauncher } = require(${JSON.stringify(require.resolve('../../dist/activities/launcher'))});
+      const launcher = new CommandLauncher();
+      launcher.spawn({ file: 'sleep', args: ['300'], cwd: '/', env: process.env }, () => {}).then((cmd) => console.log(launcher.hostPid, cmd.pid));
+    `;
+    const worker = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => worker.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    const [host, command] = line.trim().split(' ').map(Number) as [number, number];
+    expect(isAlive(host)).toBe(true);
+    worker.kill('SIGKILL');
+    await waitFor('the launcher to exit', () => !isAlive(host), 10_000);
+    // Like a command started inline, it outlives the worker: it leads a process group of its own.
+    expect(isAlive(command)).toBe(true);
+    process.kill(-command, 'SIGKILL');
+  });
+});
+
+test('commands can still be started inline (MAESTRO_COMMAND_LAUNCHER=off)', async () => {
+  const { runCommand } = harness({ spawn: inlineSpawner });
+  const result = await runCommand(input('echo $PPID'));
+  expect(Number(result.outputTail)).toBe(process.pid);
+});
