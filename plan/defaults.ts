@@ -11,6 +11,13 @@ export const PLAN_DEFAULTS = {
   approvals: { allowSelfApproval: true },
 } as const;
 
+/**
+ * The most services in flight at once, whatever `maxParallel` asks: Temporal refuses a run's
+ * 2,001st pending child (the workflow task fails and retries forever, so the run is stuck, not
+ * failed), and undo children and pause/resume signals need room under the same limits.
+ */
+export const MAX_SERVICES_IN_FLIGHT = 1_000;
+
 /** The cluster Maestro was first built for; used when neither the plan nor a cluster file names nodes. */
 export const DEFAULT_NODES: readonly NodeSpec[] = [
   { name: 'mac-studio', os: 'darwin', arch: 'arm64', roles: ['orchestrator', 'coordination'] },

@@ -1,5 +1,5 @@
 /** A schema-valid, semantically checked plan → the NormalizedPlan workflows receive. */
-import { PLAN_DEFAULTS, mergeNodes } from './defaults';
+import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
 import type { NodesInput, PlanInput, ServiceInput, StepInput } from './schema';
 import type { CheckSpec, CommandSpec, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, ServiceSpec, StepSpec } from './types';
@@ -41,7 +41,7 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
     nodes: mergeNodes(context.clusterNodes, input.nodes ? toNodeSpecs(input.nodes, context.nodeOrder) : undefined),
     strategy: {
       mode: strategy.mode ?? PLAN_DEFAULTS.strategy.mode,
-      maxParallel: strategy.maxParallel ?? PLAN_DEFAULTS.strategy.maxParallel,
+      maxParallel: Math.min(strategy.maxParallel ?? PLAN_DEFAULTS.strategy.maxParallel, MAX_SERVICES_IN_FLIGHT),
       onFailure: strategy.onFailure ?? PLAN_DEFAULTS.strategy.onFailure,
       nodeTimeoutMs: strategy.nodeTimeout ?? PLAN_DEFAULTS.strategy.nodeTimeoutMs,
     },

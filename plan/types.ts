@@ -113,7 +113,7 @@ export interface ServiceSpec {
 
 export interface StrategySpec {
   mode: StrategyMode;
-  /** Services in flight at once. Default 4. */
+  /** Services in flight at once. Default 4; at most MAX_SERVICES_IN_FLIGHT (1,000). */
   maxParallel: number;
   onFailure: OnFailure;
   /** A node whose worker does not pick up a task within this counts as down. Default 30s. */

@@ -143,6 +143,13 @@ services:
     expect(plan.strategy).toEqual({ mode: 'dag', maxParallel: 2, onFailure: 'pause', nodeTimeoutMs: 5_000 });
   });
 
+  test('maxParallel is capped at 1,000 services in flight (Temporal allows 2,000 pending children per run)', () => {
+    const plan = (maxParallel: number) => planOf(`${HEADER}strategy: { maxParallel: ${maxParallel} }\nservices:\n  a: { steps: [{ name: s, wait: 1s }] }\n`);
+    expect(plan(1_000).strategy.maxParallel).toBe(1_000);
+    expect(plan(5_000).strategy.maxParallel).toBe(1_000);
+    expect(plan(999).strategy.maxParallel).toBe(999);
+  });
+
   test('pins and requirements are kept; repeated dependencies collapse', () => {
     const plan = planOf(`${HEADER}services:
   a: { node: macpro51, steps: [{ name: s, wait: 1s }] }
