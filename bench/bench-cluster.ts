@@ -18,6 +18,7 @@ import { startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
 import { createOrchestratorWorker, workflowsPath } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
+import { createFloorWorkers } from './floor';
 
 export interface BenchCluster {
   client: Client;
@@ -111,6 +112,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     for (const node of DEFAULT_NODES) {
       workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
     }
+    workers.push(...(await createFloorWorkers(native, namespace)));
     const tuning = workerTuning();
     const launcherPid = tuning.commandLauncher ? await startLauncher() : undefined;
     const running = workers.map((w) => w.run());

@@ -15,6 +15,7 @@ import type { BenchCluster } from './bench-cluster';
 import { childTiming, distribution, overheads, parentTiming, workflowTaskTimings, type ChildTiming, type Distribution, type OverheadBreakdown } from './history-metrics';
 import { MemorySampler, cpuSeconds } from './proc-stats';
 import type { BaselineResult } from './shell-baseline';
+import { floorMakespan } from './floor';
 import { mapLimit } from './stats';
 import { syntheticPlan, type PlanShape } from './synthetic-plan';
 
@@ -43,9 +44,13 @@ export interface ScenarioResult {
   baseline: BaselineResult;
   /** Makespan ÷ the sequential shell loop's time (< 1: faster than the loop). */
   makespanOverBaseline: number;
+  /**
+   * The same shape as the Temporal floor (floor/workflows.ts): bare child workflows and empty
+   * activities. Only for no-op plans in `dag` mode without a cap, the ones it mirrors.
+   */
+  floorMs?: number;
   benchPeakRssMb?: number;
   serverPeakRssMb?: number;
-  /** Peak of the node workers' own process, when they run apart. */
   /** The command launcher the node workers start commands through (MAESTRO_COMMAND_LAUNCHER). */
   launcherPeakRssMb?: number;
   parentEvents: number;
@@ -148,6 +153,8 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     childTasks.queued.push(...tasks.queued);
     childTasks.run.push(...tasks.run);
   });
+  const mirrorsFloor = scenario.body === 'noop' && scenario.mode === 'dag' && scenario.maxParallel >= scenario.services;
+  const floorMs = mirrorsFloor ? await floorMakespan(client, plan, `${runId}-floor`) : undefined;
   const deps = new Map(plan.services.map((s) => [s.name, s.dependsOn]));
   const totalSteps = plan.services.reduce((n, s) => n + s.steps.length, 0);
   const makespanMs = parent.closedAt - parent.startedAt;
@@ -166,6 +173,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     overhead: overheads(parent, children, deps),
     baseline: base,
     makespanOverBaseline: makespanMs / base.totalMs,
+    floorMs,
     benchPeakRssMb: peaks.bench,
     serverPeakRssMb: peaks.server,
     launcherPeakRssMb: peaks.launcher,
