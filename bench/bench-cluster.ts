@@ -112,7 +112,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     for (const node of DEFAULT_NODES) {
       workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
     }
-    workers.push(...(await createFloorWorkers(native, namespace)));
+    workers.push(...(await createFloorWorkers(native, namespace, dataConverter)));
     const tuning = workerTuning();
     const launcherPid = tuning.commandLauncher ? await startLauncher() : undefined;
     const running = workers.map((w) => w.run());

@@ -154,7 +154,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     childTasks.run.push(...tasks.run);
   });
   const mirrorsFloor = scenario.body === 'noop' && scenario.mode === 'dag' && scenario.maxParallel >= scenario.services;
-  const floorMs = mirrorsFloor ? await floorMakespan(client, plan, `${runId}-floor`) : undefined;
+  const floorMs = mirrorsFloor ? await floorMakespan(client, plan, `${runId}-floor`, timeoutMs) : undefined;
   const deps = new Map(plan.services.map((s) => [s.name, s.dependsOn]));
   const totalSteps = plan.services.reduce((n, s) => n + s.steps.length, 0);
   const makespanMs = parent.closedAt - parent.startedAt;
