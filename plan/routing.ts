@@ -48,3 +48,12 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
+
+/**
+ * A service's candidates with the nodes this run already found down moved to the end, in their
+ * order: a later service does not wait `nodeTimeout` again for the same dead node, yet still
+ * tries it last (it may be back, or the only node that can run the service).
+ */
+export function preferNodesUp(candidates: readonly string[], down: ReadonlySet<string>): string[] {
+  return [...candidates.filter((n) => !down.has(n)), ...candidates.filter((n) => down.has(n))];
+}

@@ -7,9 +7,13 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
+  patched,
 } from '@temporalio/workflow';
+import { preferNodesUp } from '../plan/routing';
 import { serviceUndoWorkflowId, serviceWorkflowId } from './ids';
 import { pauseSignal, resumeSignal } from './messages';
+import { PATCHES } from './patches';
 import type { ServiceOutcome, ServiceProgress, UndoOutcome } from './progress';
 import { now, type RunBook } from './run-book';
 import { SERVICE_FAILED, serviceUndoWorkflow, serviceWorkflow } from './service';
@@ -47,6 +51,8 @@ export class ServiceChildren {
     const { book } = this;
     const spec = book.plan.services.find((s) => s.name === name)!;
     const progress = book.service(name);
+    const candidates = this.candidates(name);
+    progress.node = candidates[0];
     progress.startedAt = now();
     progress.endedAt = undefined;
     progress.error = undefined;
@@ -56,11 +62,11 @@ export class ServiceChildren {
       .run(() =>
         executeChild(serviceWorkflow, {
           workflowId: serviceWorkflowId(book.progress.runId, name),
-          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates: book.routes[name] ?? [], nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, startPaused: paused }],
+          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, startPaused: paused }],
           // A cancelled child undoes its own steps; wait for that before going on.
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `${name} (wave ${progress.wave}) on ${book.routes[name]?.[0] ?? '?'}`,
+          staticSummary: `${name} (wave ${progress.wave}) on ${candidates[0] ?? '?'}`,
           staticDetails: spec.steps.map((s) => `- ${s.name} (${s.kind})`).join('\n'),
         }),
       )
@@ -76,6 +82,17 @@ export class ServiceChildren {
       });
     this.inFlight.set(name, { scope, done });
     this.childPaused.set(name, paused);
+  }
+
+  /** The service's routed nodes, those this run found down last. */
+  private candidates(name: string): string[] {
+    const routed = this.book.routes[name] ?? [];
+    const down = this.book.nodesDown;
+    // patched() only where the order changes, so runs that never lost a node carry no marker.
+    if (!routed.some((n) => down.has(n)) || !patched(PATCHES.avoidKnownDownNodes)) return routed;
+    const candidates = preferNodesUp(routed, down);
+    if (candidates[0] !== routed[0]) log.info('service skips nodes found down earlier in this run', { service: name, down: routed.filter((n) => down.has(n)), node: candidates[0] });
+    return candidates;
   }
 
   /**

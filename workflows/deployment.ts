@@ -102,6 +102,7 @@ function updateRunState(book: RunBook, gates: GateKeeper, controls: Controls): v
 function settle(book: RunBook, controls: Controls, name: string, result: ChildResult): void {
   const progress = book.service(name);
   progress.endedAt = now();
+  for (const node of (result.ok ? result.outcome : result.progress)?.nodesDown ?? []) book.nodesDown.add(node);
   if (result.ok) {
     progress.steps = result.outcome.steps;
     progress.node = result.outcome.node;

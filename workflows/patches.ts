@@ -6,4 +6,6 @@
 export const PATCHES = {
   /** A run paused on the failure of its last unsettled service waits for `decide` instead of ending `failed`. */
   waitForDecisionWhenSettled: 'wait-for-decision-when-settled',
+  /** A service started after a node was found down in this run tries that node last. */
+  avoidKnownDownNodes: 'avoid-known-down-nodes',
 } as const;

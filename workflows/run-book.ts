@@ -27,6 +27,8 @@ export class RunBook {
   readonly progress: RunProgress;
   readonly waveOf = new Map<string, number>();
   readonly routes: Record<string, string[]>;
+  /** Nodes a service of this run found down (no worker took its step within nodeTimeout). */
+  readonly nodesDown = new Set<string>();
   private changes = 0;
   private readonly stateOf: Record<string, ServiceState> = {};
   /**

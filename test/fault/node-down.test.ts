@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { routeServices } from '../../plan/routing';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
@@ -88,6 +89,24 @@ describe('a node whose worker does not poll (nodeTimeout 2s)', () => {
     expect(progress.services.other?.state).toBe('succeeded');
     expect(progress.services.special).toMatchObject({ state: 'failed', nodesDown: [down] });
     expect(progress.services.special?.error).toMatch(new RegExp(`no node left to run special/x: ${down} down`));
+  });
+
+  it('services that start after a node was found down try it last instead of waiting for it again', async () => {
+    const log = join(tempDir(), 'log');
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const p = plan('remembers', Object.fromEntries(names.map((name, i) => [name, { requires: { roles: ['fault'] }, ...(i ? { dependsOn: [names[i - 1]] } : {}), steps: steps(log, 'x') }])));
+    // Routing spreads services over both nodes, so several of the chain prefer the one that is down.
+    const routes = routeServices(p);
+    const preferDown = names.filter((name) => routes[name]?.[0] === down);
+    expect(preferDown.length).toBeGreaterThanOrEqual(2);
+
+    const { outcome, progress } = await (await startRun(env, p)).finished();
+
+    expect(outcome.state).toBe('succeeded');
+    const [first, ...later] = preferDown;
+    expect(progress.services[first!]).toMatchObject({ node: up, nodesDown: [down] });
+    for (const name of later) expect(progress.services[name]).toMatchObject({ node: up, nodesDown: [] });
+    expect(logLines(log)).toEqual(names.map((name) => `${name} x do ${up}`));
   });
 
   it('once its worker is back, the steps of a new run route to it again', async () => {

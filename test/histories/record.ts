@@ -87,14 +87,19 @@ describe('record replay histories', () => {
     await save(env.client, run, 'success', 'three services in two waves; run, check (tcp) and wait steps; succeeded');
   });
 
-  it('node down: services routed to a node without a worker move to the next candidate', async () => {
+  // Recorded twice: node-down.json before the patch avoid-known-down-nodes (so it replays the
+  // unpatched path) and node-down-remembered.json after it. Re-recording gives both the patch.
+  it.each([
+    ['node-down', 'those routed to ghost first move on after nodeTimeout'],
+    ['node-down-remembered', 'once a service found ghost down, the later ones try it last'],
+  ])('%s: services routed to a node without a worker move to the next candidate', async (scenario, what) => {
     // `ghost` has no worker. Each service may run on either node; routing spreads them, so some prefer ghost.
     const log = join(tempDir(), 'log');
     const nodes = { ghost: { os: 'linux', arch: 'x64', roles: ['x'] }, macpro51: { os: 'darwin', arch: 'x64', roles: ['x'] } };
     const services = Object.fromEntries(['a', 'b', 'c', 'd'].map((name, i, all) => [name, { requires: { roles: ['x'] }, ...(i ? { dependsOn: [all[i - 1]] } : {}), steps: [step(log, 'one')] }]));
     const run = await startRun(env, plan('node-down', { nodes, strategy: { nodeTimeout: '1s' }, services }));
     expect((await run.finished()).outcome.state).toBe('succeeded');
-    await save(env.client, run, 'node-down', 'a chain of four services that may run on ghost (no worker) or macpro51; those routed to ghost first move on after nodeTimeout');
+    await save(env.client, run, scenario, `a chain of four services that may run on ghost (no worker) or macpro51; ${what}`);
   });
 
   it('rollback: a failed step undoes its service, then the services before it', async () => {

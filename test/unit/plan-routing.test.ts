@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_NODES, matchesRequirements, routeServices, type NodeSpec, type Requirements, type ServiceSpec } from '../../plan';
+import { DEFAULT_NODES, matchesRequirements, preferNodesUp, routeServices, type NodeSpec, type Requirements, type ServiceSpec } from '../../plan';
 
 const ROLES = ['docker', 'build', 'gpu', 'docs'] as const;
 
@@ -93,5 +93,15 @@ test('routing over the default cluster', () => {
     'mac-1': ['mac-studio', 'macbook-air'],
     'mac-2': ['macbook-air', 'mac-studio'],
     pinned: ['macbook-air'],
+  });
+});
+
+describe('preferNodesUp', () => {
+  it('moves the nodes known down to the end, keeping both groups in order', () => {
+    expect(preferNodesUp(['a', 'b', 'c', 'd'], new Set(['a', 'c']))).toEqual(['b', 'd', 'a', 'c']);
+  });
+  it('keeps a node known down when it is the only candidate, and changes nothing when none is down', () => {
+    expect(preferNodesUp(['a'], new Set(['a']))).toEqual(['a']);
+    expect(preferNodesUp(['a', 'b'], new Set())).toEqual(['a', 'b']);
   });
 });
