@@ -8,8 +8,10 @@ const UNCAPPED = MAX_SERVICES_IN_FLIGHT;
 export const TARGET_ROLES = {
   /** Per-step overhead with nothing else running: a chain of services, one step at a time. */
   chain: 'chain-4x10',
-  /** Per-step overhead under load, and the ≤ 3 s target. */
+  /** Per-step overhead under load, and the ≤ 3 s target with three steps per service. */
   overhead: 'noop-100-dag',
+  /** The ≤ 3 s target with one step per service: the smallest plan its words describe. */
+  oneStep: 'noop-100x1-dag',
   /** The 1-second-step plan judged against its critical path. */
   sleep: 'sleep-dag',
   /** The largest plan: limits, parent history, sustained steps per second. */
@@ -26,7 +28,8 @@ export function scenarios(quick: boolean): Scenario[] {
   const scale = quick ? { services: 120, steps: 5, depth: 5 } : { services: 1000, steps: 5, depth: 5 };
   const all: Array<Scenario & { full?: true }> = [
     { id: 'chain-4x10', purpose: 'a chain of 4 services × 10 no-op steps: overhead without contention', services: 4, steps: 10, depth: 4, body: 'noop', mode: 'dag', maxParallel: UNCAPPED },
-    { id: 'noop-100-dag', purpose: '100 services, depth 5, no-op steps: overhead and the 3 s target', ...noop100, mode: 'dag' },
+    { id: 'noop-100x1-dag', purpose: '100 services, depth 5, one no-op step each: the 3 s target', ...noop100, steps: 1, mode: 'dag' },
+    { id: 'noop-100-dag', purpose: '100 services, depth 5, three no-op steps each: overhead and the 3 s target', ...noop100, mode: 'dag' },
     { id: 'noop-100-waves', purpose: 'the same plan in waves mode', ...noop100, mode: 'waves', full: true },
     { id: 'noop-100-mp4', purpose: 'the same plan at the default maxParallel (4)', ...noop100, mode: 'dag', maxParallel: 4, full: true },
     { id: 'sleep-dag', purpose: '1-second steps against the critical path', ...sleep, mode: 'dag' },
