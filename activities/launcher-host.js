@@ -32,17 +32,25 @@ function onMessage(message) {
   }
   if (message.t !== 'spawn' || message.file === undefined) return;
   const { id } = message;
-  const child = spawn(message.file, message.args ?? [], {
-    cwd: message.cwd,
-    env: message.env,
-    // Its own process group, so a timeout or cancellation can stop everything it started.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) {
-    child.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
-      send({ t: 'failed', id, error: { message: error.message, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path } });
+  const failed = (/** @type {NodeJS.ErrnoException} */ error) =>
+    send({ t: 'failed', id, error: { message: error.message, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path } });
+  /** @type {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>} */
+  let child;
+  try {
+    child = spawn(message.file, message.args ?? [], {
+      cwd: message.cwd,
+      env: message.env,
+      // Its own process group, so a timeout or cancellation can stop everything it started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+  } catch (error) {
+    // Arguments Node refuses outright (a NUL byte): one command's failure, not the launcher's.
+    failed(/** @type {NodeJS.ErrnoException} */ (error));
+    return;
+  }
+  if (child.pid === undefined) {
+    child.once('error', failed);
     return;
   }
   running.set(id, child);

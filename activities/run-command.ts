@@ -156,6 +156,10 @@ function spawnFailure(error: NodeJS.ErrnoException, file: string, where: string,
     const why = error.code === 'EACCES' ? 'is not executable' : 'was not found';
     return ApplicationFailure.nonRetryable(`${where}: executable "${file}" ${why} on this worker`, FAILURE_TYPES.commandNotFound);
   }
+  if (error.code?.startsWith('ERR_INVALID_ARG')) {
+    // A NUL byte in an argument or the environment: no retry can start it.
+    return ApplicationFailure.nonRetryable(`${where}: "${file}" cannot be started: ${error.message}`, FAILURE_TYPES.invalidStep);
+  }
   // EAGAIN, EMFILE and the like: the worker is short of something now, maybe not later.
   return ApplicationFailure.retryable(`${where}: could not start "${file}": ${error.message}`, FAILURE_TYPES.commandFailed);
 }

@@ -32,7 +32,13 @@ export type Spawner = (request: SpawnRequest, onOutput: (stream: OutputStream, c
 
 /** Forks from this process. Cheap in a small process; see launcher.ts for why workers do not. */
 export const inlineSpawner: Spawner = async (request, onOutput) => {
-  const child = spawn(request.file, request.args, { cwd: request.cwd, env: request.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child;
+  try {
+    child = spawn(request.file, request.args, { cwd: request.cwd, env: request.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    // Arguments Node refuses outright (a NUL byte).
+    return { error: error as NodeJS.ErrnoException };
+  }
   // `on`, not `once`: a later 'error' (a failed kill) must not crash the worker.
   const errored = new Promise<NodeJS.ErrnoException>((resolve) => child.on('error', resolve));
   if (child.pid === undefined) return { error: await errored };

@@ -44,6 +44,18 @@ describe('the command launcher', () => {
     expect(failure.message).toMatch(/executable "\/no\/such\/tool" was not found/);
   });
 
+  test('a command Node refuses to start (a NUL byte) fails for good, and the launcher lives on', async () => {
+    const { runCommand } = harness({ spawn: launcher.spawn });
+    await runCommand(input('true'));
+    const host = launcher.hostPid;
+    const failure = await failureOf(runCommand({ ...input(''), command: { argv: ['echo', 'a\0b'] } }));
+    expect(failure.type).toBe(FAILURE_TYPES.invalidStep);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/"echo" cannot be started: .*null bytes/);
+    expect((await runCommand(input('echo still here'))).outputTail).toBe('still here');
+    expect(launcher.hostPid).toBe(host);
+  });
+
   test('if the launcher dies mid-command, the step fails retryably, its process group is stopped, and the next command starts a new launcher', async () => {
     const { runCommand } = harness({ spawn: launcher.spawn, killGraceMs: 500 });
     const running = runCommand(input('echo $$ > shell.pid; echo started; sleep 300'));
