@@ -4,13 +4,11 @@ import { setMaxListeners } from 'node:events';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { awaitOutcome } from '../client/run-handle';
+import { startDeployment } from '../client/start-run';
 import { criticalPath } from '../plan/graph';
-import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import type { NormalizedPlan } from '../plan/types';
-import type { deploymentWorkflow } from '../workflows/deployment';
 import { serviceWorkflowId } from '../workflows/ids';
 import { progressQuery } from '../workflows/messages';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { BenchCluster } from './bench-cluster';
 import { childTiming, distribution, overheads, parentTiming, workflowTaskTimings, type ChildTiming, type Distribution, type OverheadBreakdown } from './history-metrics';
 import { MemorySampler, cpuSeconds } from './proc-stats';
@@ -102,15 +100,8 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const launcherPid = cluster.launcherPid;
   const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(launcherPid ? { launcher: launcherPid } : {}) });
   const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), launcher: launcherPid ? cpuSeconds(launcherPid) : undefined, at: Date.now() };
-  const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
-    workflowId: runId,
-    taskQueue: ORCHESTRATOR_TASK_QUEUE,
-    args: [{ runId, plan, startedBy: 'bench' }],
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
-      { key: SEARCH_ATTRIBUTES.state, value: 'running' },
-    ],
-  });
+  // Started as `maestro run` starts it: search attributes, UI summary, the lock.
+  const { handle } = await startDeployment(client, plan, { id: runId, startedBy: 'bench' });
   // The wait is abortable, so a timed-out or failed bench leaves no long poll behind.
   const abort = new AbortController();
   // Every renewed long poll of a long run listens on the signal.

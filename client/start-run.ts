@@ -7,6 +7,13 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { RefusedError } from './errors';
 import type { DeploymentHandle } from './run-handle';
 
+/**
+ * Temporal refuses a workflow start whose search attribute value is over 2 KiB
+ * (`frontend.searchAttributesSizeOfValueLimit`); the service list of a plan of ~200 services or
+ * more is, so such a run is started without `MaestroServices` rather than not at all.
+ */
+const MAX_SEARCH_ATTRIBUTE_BYTES = 2_000;
+
 export interface StartRunOptions {
   /** Run id. Default: the plan name. */
   id?: string;
@@ -26,6 +33,8 @@ export interface StartRunOptions {
  */
 export async function startDeployment(client: Client, plan: NormalizedPlan, options: StartRunOptions): Promise<{ runId: string; handle: DeploymentHandle }> {
   const runId = deploymentWorkflowId(plan.name, options.id);
+  const services = plan.services.map((s) => s.name);
+  const indexServices = Buffer.byteLength(JSON.stringify(services)) <= MAX_SEARCH_ATTRIBUTE_BYTES;
   try {
     const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
       workflowId: runId,
@@ -36,7 +45,7 @@ export async function startDeployment(client: Client, plan: NormalizedPlan, opti
         { key: SEARCH_ATTRIBUTES.plan, value: plan.name },
         { key: SEARCH_ATTRIBUTES.state, value: 'running' },
         { key: SEARCH_ATTRIBUTES.wave, value: 1 },
-        { key: SEARCH_ATTRIBUTES.services, value: plan.services.map((s) => s.name) },
+        ...(indexServices ? [{ key: SEARCH_ATTRIBUTES.services, value: services }] : []),
       ],
       staticSummary: options.summary ?? `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
       staticDetails: options.details ?? `Plan \`${plan.source}\`, started by ${options.startedBy}.`,

@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { useTestCluster } from '../helpers/test-cluster';
 import { maestro } from '../helpers/cli';
 import { waitFor } from '../helpers/wait-for';
@@ -131,5 +132,27 @@ describe('steps, checks and the saga (real dev server)', () => {
     writeFileSync(release, '');
     expect((await cli('status', id, '--json')).code).toBe(0);
     await env.client.workflow.getHandle(id).result();
+  });
+
+  it('`maestro run` starts a plan too large to index its services by name, and indexes a small one', async () => {
+    const dir = tempDir();
+    const write = (name: string, count: number) => {
+      const services = Object.fromEntries(Array.from({ length: count }, (_, i) => [`service-${String(i).padStart(4, '0')}`, { steps: [{ name: 'pause', wait: '1ms' }] }]));
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, JSON.stringify({ apiVersion: 'maestro/v1', name, services }));
+      return file;
+    };
+    const cli = (...args: string[]) => maestro(env.address, ...args);
+    const small = `small-${Date.now()}`;
+    const large = `large-${Date.now()}`;
+    expect((await cli('run', write('small', 3), '--id', small, '--wait')).code).toBe(0);
+    // 300 names are ~5 KiB, over Temporal's 2 KiB limit for one search attribute value.
+    expect((await cli('run', write('large', 300), '--id', large)).code).toBe(0);
+
+    const services = async (id: string) => (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.services);
+    expect(await services(small)).toEqual(['service-0000', 'service-0001', 'service-0002']);
+    expect(await services(large)).toBeUndefined();
+    // Started is what this is about; 300 services at maxParallel 4 need not run to the end here.
+    await env.client.workflow.getHandle(large).terminate('test done');
   });
 });
