@@ -1,4 +1,5 @@
 import { criticalPath } from '../../plan/graph';
+import { isSettled } from '../../plan/scheduling';
 import type { NormalizedPlan, ServiceSpec } from '../../plan/types';
 import type { RunProgress, StepProgress } from '../../workflows/progress';
 
@@ -17,7 +18,6 @@ export interface RunEta {
 }
 
 const DONE_STEP: ReadonlySet<StepProgress['state']> = new Set(['succeeded', 'failed', 'skipped', 'undone', 'undo-failed', 'undoing']);
-const SETTLED = new Set(['succeeded', 'failed', 'skipped', 'cancelled', 'rolled-back', 'rollback-failed']);
 
 /**
  * The ETA is the critical path of what is left: the same longest-chain computation as
@@ -33,15 +33,15 @@ export function estimateRun(plan: Pick<NormalizedPlan, 'services'>, progress: Ru
     criticalPath: full.services,
     criticalPathMs: full.lengthMs,
     remainingMs: remaining.lengthMs,
-    fraction: full.lengthMs > 0 ? Math.min(1, Math.max(0, 1 - remaining.lengthMs / full.lengthMs)) : services.every((s) => SETTLED.has(s.state)) ? 1 : 0,
-    settled: services.filter((s) => SETTLED.has(s.state)).length,
+    fraction: full.lengthMs > 0 ? Math.min(1, Math.max(0, 1 - remaining.lengthMs / full.lengthMs)) : services.every((s) => isSettled(s.state)) ? 1 : 0,
+    settled: services.filter((s) => isSettled(s.state)).length,
     total: services.length,
   };
 }
 
 function remainingService(spec: ServiceSpec, progress: RunProgress, nowMs: number): ServiceSpec {
   const service = progress.services[spec.name];
-  const settled = service ? SETTLED.has(service.state) : false;
+  const settled = service ? isSettled(service.state) : false;
   return {
     ...spec,
     steps: spec.steps.map((step) => {
