@@ -50,7 +50,8 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
   const handle = options.handle ?? (await existingRun(client, required(options.runId)));
   const pollMs = options.pollMs ?? 500;
   const live = options.live ?? (output.isTTY && !options.json);
-  const input = await fetchRunInput(client, handle.workflowId).catch(() => undefined);
+  // The plan (for the ETA) only feeds the live view; reading it decodes the run's whole input.
+  const input = live ? await fetchRunInput(client, handle.workflowId).catch(() => undefined) : undefined;
   const view = live ? new LiveView() : undefined;
   const emit = (event: WatchEvent) => {
     const at = new Date().toISOString();
