@@ -1,6 +1,7 @@
 import { EXIT } from '../exit-codes';
 import { loadPlanFile } from '../load-plan';
 import type { Output } from '../output';
+import { renderTable } from '../render/table';
 import { describeGate, formatDuration, summarizePlan, type NormalizedPlan, type PlanSummary } from '../../plan';
 import { printJson, withPlanErrors } from './plan-errors';
 
@@ -50,15 +51,14 @@ export function renderPlanTable(summary: PlanSummary): string {
     `  mode ${strategy.mode}, maxParallel ${strategy.maxParallel}, onFailure ${strategy.onFailure}, nodes ${summary.nodes.map((n) => n.name).join(', ')}`,
     '',
   ];
-  const rows: string[][] = [['WAVE', 'SERVICE', 'NODES (preferred first)', 'DEPENDS ON', 'GATES']];
+  const rows: string[][] = [];
   for (const wave of summary.waves) {
     for (const service of wave.services) {
       const gates = [wave.gate ? `wave gate` : '', service.approval ? `approval (${describeGate(service.approval)})` : ''].filter(Boolean);
       rows.push([String(wave.wave), service.name, service.nodes.join(', '), service.dependsOn.join(', ') || '-', gates.join(', ') || '-']);
     }
   }
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  for (const row of rows) lines.push(row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd());
+  lines.push(renderTable(['WAVE', 'SERVICE', 'NODES (preferred first)', 'DEPENDS ON', 'GATES'], rows));
   const gated = summary.waves.filter((w) => w.gate);
   if (gated.length > 0) {
     lines.push('');

@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { deploymentWorkflowId } from '../../workflows/ids';
 import { connectClient, type ConnectionSettings } from '../connection';
 import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
@@ -33,9 +32,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const plan = await loadPlan(options.file, { clusterFile: options.clusterFile });
   const client = await connectClient(options.connection);
   try {
-    const runId = deploymentWorkflowId(plan.name, options.id);
     const startedBy = options.as ?? userInfo().username;
-    const { handle } = await startDeployment(client, plan, { id: runId, startedBy, autoApprove: options.autoApprove });
+    const { runId, handle } = await startDeployment(client, plan, { id: options.id, startedBy, autoApprove: options.autoApprove });
     if (options.watch) return (await watchRun({ client, handle, output: options.output, json: options.json })).exitCode;
     if (!options.wait) {
       options.output.out(options.json ? JSON.stringify({ runId, started: true, startedBy }) : `started run ${runId} (${plan.services.length} services); follow it with: maestro watch ${runId}`);
