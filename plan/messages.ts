@@ -83,6 +83,16 @@ export const rejectPayload: PayloadSchema<RejectPayload> = {
 export const DECISIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+/** The command that answers an open gate, as status, watch and the Web UI suggest it. */
+export function approveHint(runId: string, gate: { wave?: number; service?: string }): string {
+  return `maestro approve ${runId} --as NAME ${gate.wave !== undefined ? `--wave ${gate.wave}` : `--service ${gate.service ?? '?'}`}`;
+}
+
+/** The command that answers a pending decision. */
+export function decideHint(runId: string): string {
+  return `maestro decide ${runId} ${DECISIONS.join('|')} --as NAME`;
+}
+
 export interface DecidePayload {
   action: Decision;
   approver: string;

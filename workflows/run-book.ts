@@ -1,6 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { computeWaves } from '../plan/graph';
+import { approveHint } from '../plan/messages';
 import { routeServices } from '../plan/routing';
 import { firstUnsettledWave, type ServiceState } from '../plan/scheduling';
 import type { NormalizedPlan } from '../plan/types';
@@ -129,7 +130,7 @@ export class RunBook {
     const p = this.progress;
     const open = p.gates.find((g) => g.state === 'open');
     const lines = [`**${p.state}** — wave ${p.currentWave}/${p.waves.length}`];
-    if (open) lines.push(`Gate **${open.id}** open: \`maestro approve ${p.runId} --as NAME${open.wave ? ` --wave ${open.wave}` : ` --service ${open.service}`}\``);
+    if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
     if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
     if (p.failure) lines.push(`Failure: ${p.failure}`);
     return lines.join('\n\n');

@@ -1,12 +1,8 @@
 import { formatDuration } from '../../plan/durations';
-import type { GateProgress, RunProgress, ServiceProgress } from '../../workflows/progress';
+import { approveHint, decideHint } from '../../plan/messages';
+import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import type { RunEta } from '../watch/eta';
 import { oneLine } from './table';
-
-/** The exact command that answers an open gate. */
-export function approveCommand(runId: string, gate: Pick<GateProgress, 'wave' | 'service'>): string {
-  return `maestro approve ${runId} --as NAME ${gate.wave !== undefined ? `--wave ${gate.wave}` : `--service ${gate.service ?? '?'}`}`;
-}
 
 const MARK: Record<string, string> = {
   pending: '·',
@@ -59,9 +55,9 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
   });
   for (const g of p.gates.filter((x) => x.state === 'open')) {
     const due = g.deadline ? `, times out (${g.onTimeout}) in ${elapsed(new Date(nowMs).toISOString(), g.deadline)}` : '';
-    lines.push(`gate ${g.id} open${due} — ${approveCommand(p.runId, g)}`);
+    lines.push(`gate ${g.id} open${due} — ${approveHint(p.runId, g)}`);
   }
-  if (p.pendingDecision) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): maestro decide ${p.runId} retry|skip|rollback|abort --as NAME`);
+  if (p.pendingDecision) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;
 }

@@ -1,3 +1,4 @@
+import { approveHint, decideHint } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 
 const duration = (from?: string, to?: string): string => {
@@ -25,9 +26,9 @@ export function renderStatus(p: RunProgress): string {
   for (const g of p.gates.filter((x) => x.state !== 'waiting')) {
     const who = g.approvals.map((a) => a.approver).join(', ');
     lines.push(`gate ${g.id}: ${g.state}${who ? ` (approved by ${who})` : ''}${g.reason ? ` — ${g.reason}` : ''}`);
-    if (g.state === 'open') lines.push(`  approve: maestro approve ${p.runId} --as NAME ${g.wave ? `--wave ${g.wave}` : `--service ${g.service}`}`);
+    if (g.state === 'open') lines.push(`  approve: ${approveHint(p.runId, g)}`);
   }
-  if (p.pendingDecision) lines.push(`decision pending on ${p.pendingDecision.service}: maestro decide ${p.runId} retry|skip|rollback|abort --as NAME`);
+  if (p.pendingDecision) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${p.failure}`);
   for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
   return lines.join('\n');

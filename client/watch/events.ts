@@ -1,7 +1,7 @@
 import { formatDuration } from '../../plan/durations';
 import { FINAL_RUN_STATES, type AuditEntry, type GateProgress, type RunProgress, type ServiceProgress, type StepProgress } from '../../workflows/progress';
 import { isSettled } from '../../plan/scheduling';
-import { approveCommand } from '../render/live-lines';
+import { approveHint, decideHint } from '../../plan/messages';
 import { oneLine } from '../render/table';
 
 /** One thing that happened in a run, as `watch` prints it on a pipe (one line each). */
@@ -40,7 +40,7 @@ export function diffProgress(prev: RunProgress | undefined, next: RunProgress): 
   for (const gate of changedGates.filter((g) => g.state === 'open')) events.push(gateEvent(next, gate));
   if (next.pendingDecision && next.pendingDecision.since !== prev?.pendingDecision?.since) {
     const d = next.pendingDecision;
-    events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${oneLine(d.error)} — maestro decide ${runId} retry|skip|rollback|abort --as NAME` });
+    events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${oneLine(d.error)} — ${decideHint(runId)}` });
   }
   // Attaching to a run that already ended still closes with its final line.
   if ((prev && prev.state !== next.state) || (!prev && FINAL_RUN_STATES.includes(next.state))) {
@@ -79,7 +79,7 @@ function stepEvent(runId: string, service: ServiceProgress, step: StepProgress):
 
 function gateEvent(run: RunProgress, gate: GateProgress): WatchEvent {
   let detail = '';
-  if (gate.state === 'open') detail = ` — approve: ${approveCommand(run.runId, gate)}`;
+  if (gate.state === 'open') detail = ` — approve: ${approveHint(run.runId, gate)}`;
   else if (gate.state === 'approved') detail = ` by ${gate.approvals.map((a) => a.approver).join(', ') || gate.decidedBy || '?'}`;
   else if (gate.state === 'rejected') detail = ` by ${gate.decidedBy ?? '?'}${gate.reason ? `: ${oneLine(gate.reason)}` : ''}`;
   else if (gate.reason) detail = `: ${oneLine(gate.reason)}`;
