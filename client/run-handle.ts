@@ -4,16 +4,17 @@ import type { deploymentWorkflow } from '../workflows/deployment';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../workflows/ids';
 import { progressQuery, serviceProgressQuery } from '../workflows/messages';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunProgress } from '../workflows/progress';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, RefusedError } from './errors';
 
 export type DeploymentHandle = WorkflowHandle<typeof deploymentWorkflow>;
 
-/** The handle of an existing run; an unknown id is invalid input (exit 2). */
-export async function existingRun(client: Client, runId: string): Promise<DeploymentHandle> {
+/** The handle of an existing run; an unknown id is invalid input (exit 2), an ended run with `open` is refused (exit 3). */
+export async function existingRun(client: Client, runId: string, options: { open?: boolean } = {}): Promise<DeploymentHandle> {
   const handle = client.workflow.getHandle<typeof deploymentWorkflow>(runId);
   try {
     const description = await handle.describe();
     if (description.type !== 'deploymentWorkflow') throw new InvalidInputError(`${runId} is a ${description.type}, not a Maestro run`);
+    if (options.open && description.status.name !== 'RUNNING') throw new RefusedError(`run "${runId}" has ended (${description.status.name.toLowerCase()})`);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new InvalidInputError(`no run with id "${runId}"`, 'List runs with `maestro list`.');
     throw err;

@@ -1,16 +1,13 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient, type ConnectionSettings } from './connection';
 import { RefusedError } from './errors';
 import { existingRun, type DeploymentHandle } from './run-handle';
 
-/** Connects, finds the run (unknown id: exit 2), runs `fn`, closes. */
-export async function withRun<T>(connection: ConnectionSettings, runId: string, fn: (handle: DeploymentHandle, client: Client) => Promise<T>): Promise<T> {
+/** Connects, finds the open run (unknown id: exit 2, ended: exit 3), runs `fn`, closes. */
+export async function withRun<T>(connection: ConnectionSettings, runId: string, fn: (handle: DeploymentHandle) => Promise<T>): Promise<T> {
   const client = await connectClient(connection);
   try {
-    const handle = await existingRun(client, runId);
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') throw new RefusedError(`run "${runId}" has ended (${status.name.toLowerCase()})`);
-    return await fn(handle, client);
+    return await fn(await existingRun(client, runId, { open: true }));
   } finally {
     await client.connection.close();
   }
