@@ -26,7 +26,7 @@ function emit(line: string): Promise<void> {
 
 async function bench(args: BenchArgs): Promise<number> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false });
-  const runtime = installRuntimeLogger(logger, 'WARN');
+  const runtime = installRuntimeLogger(logger);
   const list = args.custom ? [args.custom] : scenarios(args.quick).filter((s) => !args.only || args.only.includes(s.id));
   const results: ScenarioResult[] = [];
   let error: string | undefined;

@@ -11,17 +11,23 @@ const SDK_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error
 
 const EXPECTED_TOPOLOGY_NOTICES = ['No workflows registered', 'No activities registered', 'No Nexus services registered'];
 
+/** The SDK filters before pino sees a record, so it gets pino's level (Core stays at WARN: its debug is a flood). */
+function sdkLevel(level: string): LogLevel {
+  const levels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' };
+  return levels[level] ?? 'ERROR';
+}
+
 let installed = false;
 
 /**
  * Routes the Temporal SDK's and Core's logs into `logger`. Must run once per process, before
  * anything creates a Runtime (a Worker, a NativeConnection, a test environment).
  */
-export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO'): Runtime {
+export function installRuntimeLogger(logger: Logger): Runtime {
   if (installed) return Runtime.instance();
   installed = true;
   return Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
+    logger: new DefaultLogger(sdkLevel(logger.level), (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
       // pino serializes errors found under `err`.
       const record = error === undefined ? rest : { ...rest, err: error };
