@@ -30,8 +30,6 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file that keeps runs across restarts. Default `.maestro/data/dev.sqlite`. */
   dbFile?: string;
-  /** Address the server binds. Default 127.0.0.1. */
-  ip?: string;
   /** Run without the Web UI. Default false. */
   headless?: boolean;
   /**
@@ -42,8 +40,6 @@ export interface DevServerOptions {
   /** Extra `temporal server start-dev` arguments (e.g. `--dynamic-config-value`). */
   extraArgs?: string[];
   logger?: Logger;
-  /** How long to wait for the server to accept connections. Default 60s. */
-  startTimeoutMs?: number;
 }
 
 export interface DevServer {
@@ -65,6 +61,9 @@ const CLI_TYPE_NAMES: Record<string, string> = {
   DATETIME: 'Datetime',
 };
 
+/** How long the server may take to serve the `default` namespace. */
+const START_TIMEOUT_MS = 60_000;
+
 export function defaultDbFile(): string {
   return join(maestroHome(), 'data', 'dev.sqlite');
 }
@@ -73,7 +72,8 @@ export function defaultDbFile(): string {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port ?? 7233;
   const uiPort = options.uiPort ?? port + 1000;
-  const ip = options.ip ?? '127.0.0.1';
+  // Loopback only: the dev server has no authentication.
+  const ip = '127.0.0.1';
   const dbFile = options.dbFile ?? defaultDbFile();
   mkdirSync(dirname(dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
@@ -94,7 +94,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const address = `${ip}:${port}`;
-  await waitUntilServing(address, child, options.startTimeoutMs ?? 60_000, () => output.join(''));
+  try {
+    await waitUntilServing(address, child, START_TIMEOUT_MS, () => output.join(''));
+  } catch (err) {
+    // Nobody else holds the process yet: a server that never came up must not outlive the caller.
+    child.kill('SIGKILL');
+    throw err;
+  }
   options.logger?.info({ address, dbFile }, 'temporal dev server started');
   return {
     address,
@@ -116,15 +122,17 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   child.once('exit', () => (exitedEarly = true));
   for (;;) {
     if (exitedEarly) throw new Error(`temporal dev server exited during start:\n${output()}`);
+    let connection: Connection | undefined;
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      connection = await Connection.connect({ address, connectTimeout: 1_000 });
       // The frontend answers before the namespace exists; wait for `default` to be usable.
       await connection.workflowService.describeNamespace({ namespace: 'default' });
-      await connection.close();
       return;
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`temporal dev server did not serve ${address} within ${timeoutMs} ms: ${(err as Error).message}\n${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
+    } finally {
+      await connection?.close();
     }
   }
 }
