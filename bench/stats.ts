@@ -8,10 +8,6 @@ export function percentile(samples: readonly number[], p: number): number | unde
   return sorted[rank];
 }
 
-export function mean(samples: readonly number[]): number | undefined {
-  return samples.length === 0 ? undefined : samples.reduce((a, b) => a + b, 0) / samples.length;
-}
-
 /** Rounds to `digits` decimals, keeping undefined. */
 export function round(value: number | undefined, digits = 1): number | undefined {
   if (value === undefined || !Number.isFinite(value)) return undefined;

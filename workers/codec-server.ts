@@ -14,10 +14,6 @@ export interface CodecServerOptions {
   codecs: PayloadCodec[];
   /** Origins of the Web UI allowed to call it, e.g. `http://127.0.0.1:8233`. */
   uiOrigins: string[];
-  /** Port; default 0 (any free port). */
-  port?: number;
-  /** Address to bind. Default 127.0.0.1. */
-  host?: string;
   logger?: Logger;
 }
 
@@ -54,10 +50,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       send(res, status, { message: (err as Error).message });
     });
   });
-  const host = options.host ?? '127.0.0.1';
+  const host = '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;

