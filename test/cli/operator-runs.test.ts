@@ -12,50 +12,36 @@ import { planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { uniqueSuffix } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
+import { maestro } from '../helpers/cli';
+import { waitFor } from '../helpers/wait-for';
 
 // One dev server and one cluster for the file; every run has its own plan name, so filters see only it.
 let env: TestWorkflowEnvironment;
-let address: string[];
 
-useTestCluster((started) => {
-  ({ env } = started);
-  address = ['--address', env.address];
-});
+useTestCluster((started) => ({ env } = started));
 
-/** Polls what only asking can tell (output so far, visibility), with a bound. */
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function cliJson<T>(args: string[]): Promise<{ code: number; value: T }> {
-  const out = memoryOutput();
-  const code = await runCli([...args, ...address], out);
-  return { code, value: JSON.parse(out.stdout.join('\n')) as T };
+/** `maestro <args>` against the test server, its stdout parsed as JSON. */
+async function maestroJson<T>(...args: string[]): Promise<{ code: number; value: T }> {
+  const { code, out } = await maestro(env.address, ...args);
+  return { code, value: JSON.parse(out) as T };
 }
 
 /** A shell step that waits for `file` to exist, so the test decides when it moves on. */
-const waitFor = (file: string, then: string) => `while [ ! -e '${file}' ]; do sleep 0.05; done; ${then}`;
+const afterFile = (file: string, then: string) => `while [ ! -e '${file}' ]; do sleep 0.05; done; ${then}`;
 
 describe('connection', () => {
   it('an unreachable server fails with exit 4 naming the address, within seconds', async () => {
-    const out = memoryOutput();
     const started = Date.now();
-    const code = await runCli(['status', 'x', '--address', '127.0.0.1:1'], out);
+    const { code, err } = await maestro('127.0.0.1:1', 'status', 'x');
     expect(code).toBe(EXIT.unreachable);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(out.stderr.join('\n')).toContain('127.0.0.1:1');
+    expect(err).toContain('127.0.0.1:1');
   });
 
   it('an unknown run id says so, exit 2', async () => {
-    const out = memoryOutput();
-    expect(await runCli(['watch', 'no-such-run', ...address], out)).toBe(EXIT.invalidInput);
-    expect(out.stderr.join('\n')).toContain('no run with id "no-such-run"');
+    const { code, err } = await maestro(env.address, 'watch', 'no-such-run');
+    expect(code).toBe(EXIT.invalidInput);
+    expect(err).toContain('no run with id "no-such-run"');
   });
 });
 
@@ -70,24 +56,25 @@ describe('watch on a pipe', () => {
         defaults: { retry: { maxAttempts: 1 } },
         approvals: { gates: [{ beforeWave: 2 }] },
         services: {
-          A: { node: 'macpro51', steps: [{ name: 'deploy', run: waitFor(relA, 'echo deployed A'), undo: waitFor(relUndo, 'echo undid A') }] },
-          B: { node: 'macbook-air', dependsOn: ['A'], steps: [{ name: 'migrate', run: waitFor(relB, 'echo boom >&2; exit 3') }] },
+          A: { node: 'macpro51', steps: [{ name: 'deploy', run: afterFile(relA, 'echo deployed A'), undo: afterFile(relUndo, 'echo undid A') }] },
+          B: { node: 'macbook-air', dependsOn: ['A'], steps: [{ name: 'migrate', run: afterFile(relB, 'echo boom >&2; exit 3') }] },
         },
       }),
     );
     const run = await startRun(env, plan);
     const out = memoryOutput();
-    const watching = runCli(['watch', run.runId, '--interval', '100ms', ...address], out);
+    // In process, to read its output while it runs.
+    const watching = runCli(['watch', run.runId, '--interval', '100ms', '--address', env.address], out);
     const text = () => out.stdout.map((l) => l.slice(9)); // drop the hh:mm:ss stamp
     const saw = (re: RegExp) => () => text().some((l) => re.test(l));
 
-    await until(saw(/^\[wave 1\] A: running on macpro51$/), 'A running');
+    await waitFor('A running', saw(/^\[wave 1\] A: running on macpro51$/));
     writeFileSync(relA, '');
-    await until(saw(/^gate wave-2: open/), 'the gate');
-    expect(await runCli(['approve', run.runId, '--as', 'ops-lead', '--wave', '2', '--comment', 'go', ...address], memoryOutput())).toBe(EXIT.ok);
-    await until(saw(/^\[wave 2\] B: running on macbook-air$/), 'B running');
+    await waitFor('the gate', saw(/^gate wave-2: open/));
+    expect((await maestro(env.address, 'approve', run.runId, '--as', 'ops-lead', '--wave', '2', '--comment', 'go')).code).toBe(EXIT.ok);
+    await waitFor('B running', saw(/^\[wave 2\] B: running on macbook-air$/));
     writeFileSync(relB, '');
-    await until(saw(/^run .*: rolling-back$/), 'the rollback');
+    await waitFor('the rollback', saw(/^run .*: rolling-back$/));
     writeFileSync(relUndo, '');
     expect(await watching).toBe(EXIT.runFailed);
 
@@ -118,18 +105,18 @@ describe('watch on a pipe', () => {
     expect(lines.filter((l) => /A: succeeded/.test(l))).toHaveLength(1);
 
     // Attaching again (as after a killed CLI) tells the same final state.
-    const again = memoryOutput();
-    expect(await runCli(['watch', run.runId, ...address], again)).toBe(EXIT.runFailed);
-    const replay = again.stdout.map((l) => l.slice(9));
+    const again = await maestro(env.address, 'watch', run.runId);
+    expect(again.code).toBe(EXIT.runFailed);
+    const replay = again.out.split('\n').map((l) => l.slice(9));
     expect(replay[0]).toMatch(/: rolled-back, 2 services in 2 waves$/);
     expect(replay).toEqual(expect.arrayContaining([expect.stringMatching(/^\[wave 1\] A: rolled-back/), expect.stringMatching(/^\[wave 2\] B: failed/)]));
     expect(replay[replay.length - 1]).toBe(lines[lines.length - 1]);
 
     // status and report of the same run, as JSON.
-    const status = await cliJson<RunProgress>(['status', run.runId, '--json']);
+    const status = await maestroJson<RunProgress>('status', run.runId, '--json');
     expect(status.value.state).toBe('rolled-back');
     expect(status.value.services.A?.state).toBe('rolled-back');
-    const report = await cliJson<RunReport>(['report', run.runId, '--format', 'json']);
+    const report = await maestroJson<RunReport>('report', run.runId, '--format', 'json');
     expect(report.code).toBe(EXIT.ok);
     expect(report.value).toMatchObject({ runId: run.runId, state: 'rolled-back', rollbacks: { services: ['A'], undoneSteps: ['A/deploy'] } });
     expect(report.value.services.map((s) => [s.name, s.outcome])).toEqual([
@@ -165,15 +152,15 @@ describe('list, report and delivery figures over real runs', () => {
       expect((await run.finished()).outcome.state).toBe(fail ? 'rolled-back' : 'succeeded');
     }
 
-    const listed = await until(async () => {
-      const { value } = await cliJson<RunSummary[]>(['list', '--plan', name, '--json']);
+    const listed = await waitFor('visibility to show the 4 closed runs', async () => {
+      const { value } = await maestroJson<RunSummary[]>('list', '--plan', name, '--json');
       return value.length === 4 && value.every((r) => r.closedAt) && value;
-    }, 'visibility to show the 4 closed runs');
+    });
     expect(Object.fromEntries(listed.map((r) => [r.runId, r.state]))).toEqual({ [ids[0]!]: 'succeeded', [ids[1]!]: 'succeeded', [ids[2]!]: 'rolled-back', [ids[3]!]: 'succeeded' });
-    const rolledBack = await cliJson<RunSummary[]>(['list', '--plan', name, '--state', 'rolled-back', '--json']);
+    const rolledBack = await maestroJson<RunSummary[]>('list', '--plan', name, '--state', 'rolled-back', '--json');
     expect(rolledBack.value.map((r) => r.runId)).toEqual([ids[2]]);
 
-    const { code, value: dora } = await cliJson<DoraReport>(['report', '--since', '1d', '--plan', name, '--json']);
+    const { code, value: dora } = await maestroJson<DoraReport>('report', '--since', '1d', '--plan', name, '--json');
     expect(code).toBe(EXIT.ok);
     expect(dora.runs).toEqual({ total: 4, succeeded: 3, failed: 1, excluded: 0, open: 0 });
     expect(dora.changeFailureRate).toBe(0.25);
@@ -184,8 +171,8 @@ describe('list, report and delivery figures over real runs', () => {
     const restore = Date.parse(byId.get(ids[3]!)!.closedAt!) - Date.parse(byId.get(ids[2]!)!.closedAt!);
     expect(dora.timeToRestore).toMatchObject({ restored: 1, unrestored: 0, samples: [restore] });
 
-    const md = memoryOutput();
-    expect(await runCli(['report', '--since', '1d', '--plan', name, ...address], md)).toBe(EXIT.ok);
-    expect(md.stdout.join('\n')).toMatch(/\| change failure rate \| 25\.0% \|/);
+    const md = await maestro(env.address, 'report', '--since', '1d', '--plan', name);
+    expect(md.code).toBe(EXIT.ok);
+    expect(md.out).toMatch(/\| change failure rate \| 25\.0% \|/);
   });
 });
