@@ -1,28 +1,16 @@
 import { Option } from 'commander';
-import { parseDuration } from '../../plan/durations';
-import { execCommand } from '../commands/exec';
-import { listCommand } from '../commands/list';
+import { formatDuration } from '../../plan/durations';
+import { EXEC_DEFAULTS, execCommand } from '../commands/exec';
+import { DEFAULT_LIST_LIMIT, listCommand } from '../commands/list';
 import { DEFAULT_STALE_AFTER, nodesCommand } from '../commands/nodes';
 import { REPORT_FORMATS, reportCommand, type ReportFormat } from '../commands/report';
-import { watchCommand } from '../commands/watch';
-import { InvalidInputError } from '../errors';
+import { DEFAULT_POLL_MS, watchCommand } from '../commands/watch';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import type { CommandRegistrar } from './context';
+import { durationFlag, intFlag } from './flags';
 
 interface JsonFlag {
   json?: boolean;
-}
-
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`${flag}: expected a positive whole number, got "${value}"`);
-  return n;
-}
-
-function durationMs(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidInputError(`${flag}: malformed duration "${value}"`, 'Use e.g. 500ms, 2s or 1m.');
-  return ms;
 }
 
 const clusterOption = () => new Option('--cluster <file>', 'cluster file naming the nodes (default: maestro.cluster.yaml here, else the built-in nodes)');
@@ -34,10 +22,10 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .command('watch')
       .description('follow a run until it ends: a live view on a terminal, one line per event otherwise (exit 0 if it succeeded, 1 if not)')
       .argument('<id>', 'run id')
-      .option('--interval <duration>', 'between progress queries', '500ms')
+      .option('--interval <duration>', 'between progress queries', formatDuration(DEFAULT_POLL_MS))
       .option('--json', 'one JSON object per event, and a last one with the final progress'),
   ).action((runId: string, flags: ConnectionFlags & JsonFlag & { interval: string }) =>
-    ctx.execute(() => watchCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, json: flags.json, pollMs: durationMs('--interval', flags.interval) })),
+    ctx.execute(() => watchCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, json: flags.json, pollMs: durationFlag('--interval', flags.interval) })),
   );
 
   withConnectionFlags(
@@ -46,11 +34,11 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .description('runs from Temporal visibility, newest first')
       .option('--state <state>', 'only runs in this state (running, awaiting-approval, succeeded, rolled-back, …)')
       .option('--plan <name>', 'only runs of this plan')
-      .option('--limit <n>', 'at most this many runs', '50')
+      .option('--limit <n>', 'at most this many runs', String(DEFAULT_LIST_LIMIT))
       .option('--json', 'print the runs as JSON'),
   ).action((flags: ConnectionFlags & JsonFlag & { state?: string; plan?: string; limit: string }) =>
     ctx.execute(() =>
-      listCommand({ output: ctx.output, connection: settingsFromFlags(flags), state: flags.state, plan: flags.plan, limit: positiveInt('--limit', flags.limit), json: flags.json }),
+      listCommand({ output: ctx.output, connection: settingsFromFlags(flags), state: flags.state, plan: flags.plan, limit: intFlag('--limit', flags.limit), json: flags.json }),
     ),
   );
 
@@ -65,7 +53,14 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .option('--json', 'same as --format json'),
   ).action((runId: string | undefined, flags: ConnectionFlags & JsonFlag & { since?: string; plan?: string; format: ReportFormat }) =>
     ctx.execute(() =>
-      reportCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, since: flags.since, plan: flags.plan, format: flags.json ? 'json' : flags.format }),
+      reportCommand({
+        output: ctx.output,
+        connection: settingsFromFlags(flags),
+        runId,
+        sinceMs: flags.since === undefined ? undefined : durationFlag('--since', flags.since),
+        plan: flags.plan,
+        format: flags.json ? 'json' : flags.format,
+      }),
     ),
   );
 
@@ -77,7 +72,7 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .option('--stale-after <duration>', 'a node whose workers have not polled for this long is down', DEFAULT_STALE_AFTER)
       .option('--json', 'print the status as JSON'),
   ).action((flags: ConnectionFlags & JsonFlag & { cluster?: string; staleAfter: string }) =>
-    ctx.execute(() => nodesCommand({ output: ctx.output, connection: settingsFromFlags(flags), clusterFile: flags.cluster, staleAfter: flags.staleAfter, json: flags.json })),
+    ctx.execute(() => nodesCommand({ output: ctx.output, connection: settingsFromFlags(flags), clusterFile: flags.cluster, staleAfterMs: durationFlag('--stale-after', flags.staleAfter), json: flags.json })),
   );
 
   withConnectionFlags(
@@ -89,9 +84,9 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .option('--node <name>', 'the node to run on')
       .option('--all', 'run on every node in parallel and print a table')
       .addOption(clusterOption())
-      .option('--cwd <dir>', 'working directory on the node', '/')
-      .option('--timeout <duration>', 'per node', '10m')
-      .option('--node-timeout <duration>', 'a node that does not pick the command up within this counts as down', '30s')
+      .option('--cwd <dir>', 'working directory on the node', EXEC_DEFAULTS.cwd)
+      .option('--timeout <duration>', 'per node', EXEC_DEFAULTS.timeout)
+      .option('--node-timeout <duration>', 'a node that does not pick the command up within this counts as down', EXEC_DEFAULTS.nodeTimeout)
       .option('--as <name>', 'operator recorded as the starter (default: the OS user)')
       .option('--json', 'print the results as JSON'),
   ).action((command: string[], flags: ConnectionFlags & JsonFlag & { node?: string; all?: boolean; cluster?: string; cwd: string; timeout: string; nodeTimeout: string; as?: string }) =>
@@ -104,8 +99,8 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
         all: flags.all,
         clusterFile: flags.cluster,
         cwd: flags.cwd,
-        timeout: flags.timeout,
-        nodeTimeout: flags.nodeTimeout,
+        timeoutMs: durationFlag('--timeout', flags.timeout),
+        nodeTimeoutMs: durationFlag('--node-timeout', flags.nodeTimeout),
         as: flags.as,
         json: flags.json,
       }),

@@ -8,6 +8,7 @@ import { rejectCommand } from '../commands/reject';
 import { InvalidInputError } from '../errors';
 import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
+import { intFlag } from './flags';
 
 interface SteerFlags extends ConnectionFlags {
   as?: string;
@@ -19,12 +20,7 @@ interface SteerFlags extends ConnectionFlags {
   rollback?: boolean;
 }
 
-function waveNumber(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError(`--wave must be a wave number (1, 2, …), got "${value}"`);
-  return n;
-}
+const waveNumber = (value: string | undefined) => (value === undefined ? undefined : intFlag('--wave', value));
 
 const operator = (flags: SteerFlags) => flags.as ?? userInfo().username;
 

@@ -2,15 +2,11 @@ import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import { workerCommand } from '../commands/worker';
 import { devCommand } from '../commands/dev';
-import { InvalidInputError } from '../errors';
+import { intFlag } from './flags';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidInputError(`invalid port "${value}"`, 'Use a number from 1 to 65535.');
-  return n;
-}
+const PORT_RANGE = { min: 1, max: 65535 };
 
 export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
   withConnectionFlags(
@@ -34,8 +30,8 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
       ctx.execute(() =>
         devCommand({
           output: ctx.output,
-          port: port(flags.port),
-          uiPort: flags.uiPort === undefined ? undefined : port(flags.uiPort),
+          port: intFlag('--port', flags.port, PORT_RANGE),
+          uiPort: flags.uiPort === undefined ? undefined : intFlag('--ui-port', flags.uiPort, PORT_RANGE),
           dbFile: flags.dbFile,
           demo: flags.demo,
         }),

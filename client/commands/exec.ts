@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
-import { parseDuration } from '../../plan/durations';
 import { parsePlanText } from '../../plan/parse';
 import type { NodeSpec, NormalizedPlan } from '../../plan/types';
 import { serviceWorkflowId } from '../../workflows/ids';
@@ -18,6 +17,9 @@ import { clusterNodes } from './nodes';
 /** The plan name of `exec` runs: they show in `list` under it and are left out of delivery figures. */
 export const EXEC_PLAN_NAME = 'maestro-exec';
 
+/** The defaults of `maestro exec`'s flags. */
+export const EXEC_DEFAULTS = { cwd: '/', timeout: '10m', nodeTimeout: '30s' } as const;
+
 export interface ExecOptions {
   output: Output;
   connection: ConnectionSettings;
@@ -29,12 +31,12 @@ export interface ExecOptions {
   all?: boolean;
   /** Cluster file naming the nodes. Default: `maestro.cluster.yaml` here, else the built-in three nodes. */
   clusterFile?: string;
-  /** Working directory on the node (absolute). Default `/`. */
-  cwd?: string;
-  /** Per node, e.g. `30s`. Default `10m`. */
-  timeout?: string;
-  /** How long a node may take to pick the command up before it counts as down. Default `30s`. */
-  nodeTimeout?: string;
+  /** Working directory on the node (absolute); `--cwd`, default `EXEC_DEFAULTS.cwd`. */
+  cwd: string;
+  /** Per node, in milliseconds; `--timeout`, default `EXEC_DEFAULTS.timeout`. */
+  timeoutMs: number;
+  /** How long a node may take to pick the command up before it counts as down, in milliseconds; `--node-timeout`, default `EXEC_DEFAULTS.nodeTimeout`. */
+  nodeTimeoutMs: number;
   /** Operator recorded as the starter. Default: the OS user. */
   as?: string;
   json?: boolean;
@@ -75,19 +77,16 @@ export async function execCommand(options: ExecOptions): Promise<number> {
 }
 
 /** A one-step plan per target node, validated like any plan; nodes that fail do not stop the others. */
-export function execPlan(options: Pick<ExecOptions, 'command' | 'cwd' | 'timeout' | 'nodeTimeout'>, nodes: NodeSpec[], targets: string[]): NormalizedPlan {
+export function execPlan(options: Pick<ExecOptions, 'command' | 'cwd' | 'timeoutMs' | 'nodeTimeoutMs'>, nodes: NodeSpec[], targets: string[]): NormalizedPlan {
   const run = options.command.length === 1 ? options.command[0] : options.command;
   const raw = {
     apiVersion: 'maestro/v1',
     name: EXEC_PLAN_NAME,
-    workdir: options.cwd ?? '/',
-    strategy: { mode: 'dag', maxParallel: targets.length, onFailure: 'continue', nodeTimeout: options.nodeTimeout ?? '30s' },
-    defaults: { timeout: options.timeout ?? '10m', retry: { maxAttempts: 1 } },
+    workdir: options.cwd,
+    strategy: { mode: 'dag', maxParallel: targets.length, onFailure: 'continue', nodeTimeout: `${options.nodeTimeoutMs}ms` },
+    defaults: { timeout: `${options.timeoutMs}ms`, retry: { maxAttempts: 1 } },
     services: Object.fromEntries(targets.map((node) => [node, { node, steps: [{ name: 'exec', run }] }])),
   };
-  for (const [flag, value] of [['--timeout', options.timeout], ['--node-timeout', options.nodeTimeout]] as const) {
-    if (value !== undefined && parseDuration(value) === undefined) throw new InvalidInputError(`${flag}: malformed duration "${value}"`, 'Use e.g. 30s, 5m or 1h.');
-  }
   const result = parsePlanText(JSON.stringify(raw), { file: '<exec>', baseDir: '/', cluster: { nodes } });
   if (!result.ok) throw new PlanInvalidError(result.errors, 'the exec request');
   return result.plan;

@@ -118,6 +118,9 @@ export async function resolveState(client: Client, info: WorkflowExecutionInfo):
   }
 }
 
+/** How many runs `maestro list` shows unless `--limit` says otherwise. */
+export const DEFAULT_LIST_LIMIT = 50;
+
 export interface ListOptions {
   output: Output;
   connection: ConnectionSettings;
@@ -125,8 +128,8 @@ export interface ListOptions {
   state?: string;
   /** Only runs of this plan. Default: all. */
   plan?: string;
-  /** At most this many runs, newest first. Default 50. */
-  limit?: number;
+  /** At most this many runs, newest first; `--limit`, default `DEFAULT_LIST_LIMIT`. */
+  limit: number;
   json?: boolean;
 }
 
@@ -135,7 +138,7 @@ export async function listCommand(options: ListOptions): Promise<void> {
   const state = options.state === undefined ? undefined : parseState(options.state);
   const client = await connectClient(options.connection);
   try {
-    const runs = await listRuns(client, { state, plan: options.plan }, options.limit ?? 50);
+    const runs = await listRuns(client, { state, plan: options.plan }, options.limit);
     const rows = runs.map((r) => [r.runId, r.plan ?? '-', r.state, shortTime(r.startedAt), r.durationMs === undefined ? 'running' : formatDuration(r.durationMs)]);
     if (options.json) options.output.out(JSON.stringify(runs, null, 2));
     else options.output.out(rows.length ? renderTable(['RUN', 'PLAN', 'STATE', 'STARTED (UTC)', 'DURATION'], rows) : 'no runs match');

@@ -3,11 +3,10 @@ import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { DEFAULT_NODES } from '../../plan/defaults';
-import { formatDuration, parseDuration } from '../../plan/durations';
+import { formatDuration } from '../../plan/durations';
 import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
 import type { NodeSpec } from '../../plan/types';
 import { connectClient, type ConnectionSettings } from '../connection';
-import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { CLUSTER_FILE_NAME, loadCluster } from '../load-plan';
 import type { Output } from '../output';
@@ -53,8 +52,8 @@ export interface NodesOptions {
   connection: ConnectionSettings;
   /** Cluster file naming the nodes. Default: `maestro.cluster.yaml` here, else the built-in three nodes. */
   clusterFile?: string;
-  /** A node whose workers have not polled for this long is down, e.g. `90s`. Default `90s`. */
-  staleAfter?: string;
+  /** A node whose workers have not polled for this many milliseconds is down; `--stale-after`, default `DEFAULT_STALE_AFTER`. */
+  staleAfterMs: number;
   json?: boolean;
 }
 
@@ -84,9 +83,7 @@ export async function describeQueue(client: Client, taskQueue: string, kind: 'ac
 
 /** `maestro nodes`: each node's worker status from its task queue's pollers. Exit 1 when a node or the orchestrator is down. */
 export async function nodesCommand(options: NodesOptions): Promise<number> {
-  const staleText = options.staleAfter ?? DEFAULT_STALE_AFTER;
-  const staleAfterMs = parseDuration(staleText);
-  if (!staleAfterMs) throw new InvalidInputError(`--stale-after: malformed duration "${staleText}"`, 'Use e.g. 90s or 2m.');
+  const { staleAfterMs } = options;
   const nodes = await clusterNodes(options.clusterFile);
   const client = await connectClient(options.connection);
   try {

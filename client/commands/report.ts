@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { parseDuration } from '../../plan/durations';
 import type { RunProgress } from '../../workflows/progress';
 import { connectClient, type ConnectionSettings } from '../connection';
 import { CliError, InvalidInputError } from '../errors';
@@ -21,8 +20,8 @@ export interface ReportOptions {
   connection: ConnectionSettings;
   /** The run to report on. Either this or `since`. */
   runId?: string;
-  /** Delivery figures over the runs started in this window, e.g. `30d`. Either this or `runId`. */
-  since?: string;
+  /** Delivery figures over the runs started in this window (`--since`, e.g. `30d`), in milliseconds. Either this or `runId`. */
+  sinceMs?: number;
   /** With `since`: only runs of this plan. Default: every plan. */
   plan?: string;
   /** Default `md`. */
@@ -34,14 +33,13 @@ const QUERY_DEADLINE_MS = 15_000;
 
 /** `maestro report <id>` (one run's completion report) or `maestro report --since 30d` (delivery figures). */
 export async function reportCommand(options: ReportOptions): Promise<void> {
-  if (options.runId && options.since) throw new InvalidInputError('give a run id or --since, not both');
-  if (!options.runId && !options.since) throw new InvalidInputError('give a run id, or --since DURATION for delivery figures', 'e.g. `maestro report my-run` or `maestro report --since 30d`.');
-  const sinceMs = options.since === undefined ? undefined : parseDuration(options.since);
-  if (options.since !== undefined && !sinceMs) throw new InvalidInputError(`--since: malformed duration "${options.since}"`, 'Use e.g. 30d, 12h or 90m.');
+  const { sinceMs } = options;
+  if (options.runId && sinceMs !== undefined) throw new InvalidInputError('give a run id or --since, not both');
+  if (!options.runId && sinceMs === undefined) throw new InvalidInputError('give a run id, or --since DURATION for delivery figures', 'e.g. `maestro report my-run` or `maestro report --since 30d`.');
   const json = options.format === 'json';
   const client = await connectClient(options.connection);
   try {
-    if (sinceMs) {
+    if (sinceMs !== undefined) {
       const until = new Date();
       const since = new Date(until.getTime() - sinceMs);
       const runs = await listRuns(client, { since, plan: options.plan, excludePlans: options.plan ? [] : [EXEC_PLAN_NAME] });

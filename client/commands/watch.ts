@@ -23,7 +23,7 @@ export interface WatchRunOptions {
   json?: boolean;
   /** Redraw a live view instead of printing events. Default: when the output is a TTY and not `json`. */
   live?: boolean;
-  /** Milliseconds between progress queries. Default 500. */
+  /** Milliseconds between progress queries. Default `DEFAULT_POLL_MS`. */
   pollMs?: number;
   /** Stop following (the run goes on); resolves with the last state seen. */
   signal?: AbortSignal;
@@ -34,6 +34,9 @@ export interface WatchResult {
   exitCode: ExitCode;
   progress: RunProgress;
 }
+
+/** Milliseconds between progress queries unless `--interval` (`pollMs`) says otherwise. */
+export const DEFAULT_POLL_MS = 500;
 
 /** How long one poll may take before it counts as unanswered (no orchestrator worker, server busy). */
 const POLL_DEADLINE_MS = 10_000;
@@ -48,7 +51,7 @@ const DESCRIBE_EVERY = 10;
 export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
   const { client, output } = options;
   const handle = options.handle ?? (await existingRun(client, required(options.runId)));
-  const pollMs = options.pollMs ?? 500;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const live = options.live ?? (output.isTTY && !options.json);
   // The plan (for the ETA) only feeds the live view; reading it decodes the run's whole input.
   const input = live ? await fetchRunInput(client, handle.workflowId).catch(() => undefined) : undefined;

@@ -43,6 +43,15 @@ describe('connection', () => {
     expect(code).toBe(EXIT.invalidInput);
     expect(err).toContain('no run with id "no-such-run"');
   });
+
+  it('a zero or malformed --interval is invalid input, exit 2, naming the flag', async () => {
+    for (const interval of ['0ms', '0s', 'often']) {
+      const { code, err } = await maestro(env.address, 'watch', 'no-such-run', '--interval', interval);
+      expect(code).toBe(EXIT.invalidInput);
+      expect(err).toContain(`--interval: `);
+      expect(err).not.toContain('no run with id');
+    }
+  });
 });
 
 describe('watch on a pipe', () => {

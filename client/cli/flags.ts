@@ -1,0 +1,21 @@
+/** The CLI's flag values that are not plain text; a bad one is invalid input (exit 2) naming the flag. */
+import { formatDuration, parseDuration } from '../../plan/durations';
+import { InvalidInputError } from '../errors';
+
+/** Milliseconds of a duration flag such as `500ms`, `30s` or `1h30m`; under `minMs` (default 1 ms, so `0s` too) is refused. */
+export function durationFlag(flag: string, text: string, minMs = 1): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidInputError(`${flag}: malformed duration "${text}"`, 'Use a number and a unit, largest first, e.g. 500ms, 30s, 5m, 1h30m or 30d.');
+  if (ms < minMs) throw new InvalidInputError(`${flag}: must be at least ${formatDuration(minMs)}, got "${text}"`);
+  return ms;
+}
+
+/** A whole-number flag from `min` (default 1) to `max` (default: no bound). */
+export function intFlag(flag: string, text: string, { min = 1, max = Infinity }: { min?: number; max?: number } = {}): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new InvalidInputError(`${flag}: expected a whole number ${range}, got "${text}"`);
+  }
+  return n;
+}
