@@ -7,6 +7,7 @@ import type { ExecResult } from '../../client/render/exec-results';
 import type { TestCluster } from '../helpers/cluster';
 import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
+import { waitFor } from '../helpers/wait-for';
 
 // An idle worker re-polls when the server ends its long poll (60 s by default): 1 s here, so a
 // stopped node shows as down within seconds instead of minutes.
@@ -75,16 +76,11 @@ describe('nodes', () => {
     expect(before.orchestrator.up).toBe(true);
 
     await cluster.stopNode('macbook-air');
-    const deadline = Date.now() + 30_000;
-    let after: NodesReport;
-    let code: number;
-    for (;;) {
+    const { code, after } = await waitFor('macbook-air to show as down', async () => {
       const res = await cli(['nodes', '--json', '--stale-after', '4s']);
-      after = JSON.parse(res.stdout) as NodesReport;
-      code = res.code;
-      if (after.down.length || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      const report = JSON.parse(res.stdout) as NodesReport;
+      return report.down.length > 0 && { code: res.code, after: report };
+    }, 30_000, 250);
     expect(code).toBe(EXIT.runFailed);
     expect(after.down).toEqual(['macbook-air']);
     expect(after.nodes.find((n) => n.node === 'macbook-air')?.lastSeenAgoMs).toBeGreaterThan(4_000);
