@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FAILURE_TYPES, type RunCommandInput } from '../../activities';
 import { CommandLauncher } from '../../activities/launcher';
 import { inlineSpawner } from '../../activities/spawn';
 import { context, failureOf, harness, isAlive, readPid, scratchDir } from '../fixtures/activity-harness';
-import { ensureBuilt } from '../helpers/processes';
+import { ensureBuilt, killGroup, spawnTracked } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 let scratch: ReturnType<typeof scratchDir>;
@@ -88,15 +87,26 @@ describe('the command launcher', () => {
       const launcher = new CommandLauncher();
       launcher.spawn({ file: 'sleep', args: ['300'], cwd: '/', env: process.env }, () => {}).then((cmd) => console.log(launcher.hostPid, cmd.pid));
     `;
-    const worker = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve) => worker.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
-    const [host, command] = line.trim().split(' ').map(Number) as [number, number];
-    expect(isAlive(host)).toBe(true);
-    worker.kill('SIGKILL');
-    await waitFor('the launcher to exit', () => !isAlive(host), 10_000);
-    // Like a command started inline, it outlives the worker: it leads a process group of its own.
-    expect(isAlive(command)).toBe(true);
-    process.kill(-command, 'SIGKILL');
+    const worker = spawnTracked(process.execPath, ['-e', script]);
+    let host: number | undefined;
+    let command: number | undefined;
+    try {
+      const line = await waitFor('the stand-in worker to print the pids', () => {
+        if (worker.stdout().includes('\n')) return worker.stdout();
+        if (worker.child.exitCode !== null || worker.child.signalCode !== null) throw new Error(`the stand-in worker exited before printing:\n${worker.stderr()}`);
+        return undefined;
+      });
+      [host, command] = line.trim().split(' ').map(Number) as [number, number];
+      expect(isAlive(host)).toBe(true);
+      await worker.kill9();
+      await waitFor('the launcher to exit', () => !isAlive(host!), 10_000);
+      // Like a command started inline, it outlives the worker: it leads a process group of its own.
+      expect(isAlive(command)).toBe(true);
+    } finally {
+      await worker.kill9();
+      if (host !== undefined && isAlive(host)) process.kill(host, 'SIGKILL');
+      if (command !== undefined) killGroup(command);
+    }
   });
 });
 
