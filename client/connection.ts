@@ -54,11 +54,6 @@ export function connectionOptions(settings: ConnectionSettings): Pick<Connection
 /** How long the CLI waits for the server before giving up with exit 4. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
-export interface ConnectClientOptions {
-  /** Default: `maestroDataConverter()` (payload encryption when `MAESTRO_PAYLOAD_KEY` is set). */
-  dataConverter?: DataConverter;
-}
-
 /** The data converter from the environment; a malformed key is invalid input (exit 2). */
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
   try {
@@ -69,9 +64,12 @@ export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): Data
   }
 }
 
-/** Connects a client, failing fast with UnreachableError (exit 4) instead of hanging. */
-export async function connectClient(settings: ConnectionSettings, options: ConnectClientOptions = {}): Promise<Client> {
-  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
+/**
+ * Connects a client, failing fast with UnreachableError (exit 4) instead of hanging. Its data
+ * converter is `dataConverterFromEnv()` (payload encryption when `MAESTRO_PAYLOAD_KEY` is set).
+ */
+export async function connectClient(settings: ConnectionSettings): Promise<Client> {
+  const dataConverter = dataConverterFromEnv();
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: CONNECT_TIMEOUT_MS });
@@ -83,4 +81,14 @@ export async function connectClient(settings: ConnectionSettings, options: Conne
     );
   }
   return new Client({ connection, namespace: settings.namespace, dataConverter });
+}
+
+/** Connects (see `connectClient`), runs `fn` with the client and closes the connection, whatever `fn` does. */
+export async function withClient<T>(settings: ConnectionSettings, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(settings);
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
 }

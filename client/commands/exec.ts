@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { parsePlanText } from '../../plan/parse';
 import type { NodeSpec, NormalizedPlan } from '../../plan/types';
 import { serviceWorkflowId } from '../../workflows/ids';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { PlanInvalidError } from '../load-plan';
@@ -56,8 +56,7 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   const startedBy = options.as ?? userInfo().username;
   const shown = options.command.join(' ');
 
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     const { handle } = await startDeployment(client, plan, {
       id: runId,
       startedBy,
@@ -71,9 +70,7 @@ export async function execCommand(options: ExecOptions): Promise<number> {
     if (options.json) options.output.out(JSON.stringify({ runId, command: options.command, state: progress.state, results }, null, 2));
     else options.output.out(renderExecResults(results, { table: Boolean(options.all) }));
     return results.every((r) => r.ok) ? EXIT.ok : EXIT.runFailed;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 /** A one-step plan per target node, validated like any plan; nodes that fail do not stop the others. */

@@ -2,7 +2,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { formatDuration } from '../../plan/durations';
 import { FINAL_RUN_STATES, RUN_STATES, type RunOutcome, type RunState } from '../../workflows/progress';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { InvalidInputError } from '../errors';
 import type { Output } from '../output';
 import { awaitOutcome } from '../run-handle';
@@ -136,15 +136,12 @@ export interface ListOptions {
 /** `maestro list`: runs from Temporal visibility, newest first. */
 export async function listCommand(options: ListOptions): Promise<void> {
   const state = options.state === undefined ? undefined : parseState(options.state);
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     const runs = await listRuns(client, { state, plan: options.plan }, options.limit);
     const rows = runs.map((r) => [r.runId, r.plan ?? '-', r.state, shortTime(r.startedAt), r.durationMs === undefined ? 'running' : formatDuration(r.durationMs)]);
     if (options.json) options.output.out(JSON.stringify(runs, null, 2));
     else options.output.out(rows.length ? renderTable(['RUN', 'PLAN', 'STATE', 'STARTED (UTC)', 'DURATION'], rows) : 'no runs match');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 export function parseState(text: string): ListedState {

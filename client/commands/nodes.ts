@@ -6,7 +6,7 @@ import { DEFAULT_NODES } from '../../plan/defaults';
 import { formatDuration } from '../../plan/durations';
 import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
 import type { NodeSpec } from '../../plan/types';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { EXIT } from '../exit-codes';
 import { CLUSTER_FILE_NAME, loadCluster } from '../load-plan';
 import type { Output } from '../output';
@@ -85,8 +85,7 @@ export async function describeQueue(client: Client, taskQueue: string, kind: 'ac
 export async function nodesCommand(options: NodesOptions): Promise<number> {
   const { staleAfterMs } = options;
   const nodes = await clusterNodes(options.clusterFile);
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     const [orchestrator, ...statuses] = await Promise.all([
       describeQueue(client, ORCHESTRATOR_TASK_QUEUE, 'workflow', staleAfterMs),
       ...nodes.map((n) => describeQueue(client, nodeTaskQueue(n.name), 'activity', staleAfterMs)),
@@ -99,9 +98,7 @@ export async function nodesCommand(options: NodesOptions): Promise<number> {
     };
     options.output.out(options.json ? JSON.stringify(report, null, 2) : renderNodes(report));
     return report.down.length === 0 && report.orchestrator.up ? EXIT.ok : EXIT.runFailed;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 function renderNodes(r: NodesReport): string {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/progress';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { CliError, InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
@@ -37,8 +37,7 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
   if (options.runId && sinceMs !== undefined) throw new InvalidInputError('give a run id or --since, not both');
   if (!options.runId && sinceMs === undefined) throw new InvalidInputError('give a run id, or --since DURATION for delivery figures', 'e.g. `maestro report my-run` or `maestro report --since 30d`.');
   const json = options.format === 'json';
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     if (sinceMs !== undefined) {
       const until = new Date();
       const since = new Date(until.getTime() - sinceMs);
@@ -52,9 +51,7 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
     const input = await fetchRunInput(client, handle.workflowId).catch(() => undefined);
     const report = buildRunReport(progress, input?.plan);
     options.output.out(json ? JSON.stringify(report, null, 2) : renderRunReport(report));
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 async function progressOf(client: Client, handle: DeploymentHandle): Promise<RunProgress> {

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
 import type { Output } from '../output';
@@ -30,8 +30,7 @@ export interface RunOptions {
 /** `maestro run`: validates locally, then starts the run; the run id is the deployment lock. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const plan = await loadPlan(options.file, { clusterFile: options.clusterFile });
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     const startedBy = options.as ?? userInfo().username;
     const { runId, handle } = await startDeployment(client, plan, { id: options.id, startedBy, autoApprove: options.autoApprove });
     if (options.watch) return (await watchRun({ client, handle, output: options.output, json: options.json })).exitCode;
@@ -43,7 +42,5 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const progress = await fetchProgress(client, handle);
     options.output.out(options.json ? JSON.stringify({ ...outcome, progress }, null, 2) : renderOutcome(progress));
     return outcome.state === 'succeeded' ? EXIT.ok : EXIT.runFailed;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

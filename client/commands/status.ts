@@ -1,4 +1,4 @@
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import type { Output } from '../output';
 import { existingRun, fetchProgress } from '../run-handle';
 import { renderStatus } from '../render/status-text';
@@ -12,12 +12,9 @@ export interface StatusOptions {
 
 /** `maestro status`: the run's state, waves, services, steps, gates and audit trail. */
 export async function statusCommand(options: StatusOptions): Promise<void> {
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     const handle = await existingRun(client, options.runId);
     const progress = await fetchProgress(client, handle);
     options.output.out(options.json ? JSON.stringify(progress, null, 2) : renderStatus(progress));
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { serviceWorkflowId } from '../../workflows/ids';
 import { FINAL_RUN_STATES, type RunProgress } from '../../workflows/progress';
-import { connectClient, type ConnectionSettings } from '../connection';
+import { withClient, type ConnectionSettings } from '../connection';
 import { EXIT, type ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import { existingRun, fetchProgress, type DeploymentHandle } from '../run-handle';
@@ -116,12 +116,9 @@ export interface WatchOptions {
 
 /** `maestro watch <id>`: exit 0 when the run succeeded, 1 once it ended otherwise. */
 export async function watchCommand(options: WatchOptions): Promise<number> {
-  const client = await connectClient(options.connection);
-  try {
+  return withClient(options.connection, async (client) => {
     return (await watchRun({ client, runId: options.runId, output: options.output, json: options.json, pollMs: options.pollMs })).exitCode;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 /** The live view shows a running step's latest output line and attempt, as its heartbeats tell. */
