@@ -5,20 +5,19 @@
  * MAESTRO_COMMAND_LAUNCHER=off.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { sharedLauncher } from '../activities/launcher';
 import { dataConverterFromEnv } from '../client/connection';
 import { DEFAULT_NODES } from '../plan/defaults';
-import { startDevServer, type DevServer } from '../workers/dev-server';
+import { freePort, startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
-import { createOrchestratorWorker, workflowsPath } from '../workers/orchestrator-worker';
+import { bundleWorkflows, createOrchestratorWorker } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
-import { createFloorWorkers } from './floor';
+import { bundleFloor, createFloorWorkers } from './floor';
 
 export interface BenchCluster {
   client: Client;
@@ -40,28 +39,16 @@ export interface BenchClusterOptions {
   logger: Logger;
   /** Extra `temporal server start-dev` arguments (dynamic config, SQLite pragmas). */
   serverArgs?: string[];
+  /** Start the Temporal floor's workers (floor.ts) too: some scenario compares against it. */
+  floor?: boolean;
   /** A prebuilt workflow bundle (experiments); default: bundle workflows/ once at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
-}
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Largest gRPC message the bench's client accepts (history pages). */
 const HISTORY_PAGE_LIMIT = 256 * 1024 * 1024;
 
 const noop = () => undefined;
-const quietBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
 type Cleanup = () => Promise<void> | void;
 
@@ -101,7 +88,8 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     // The product's data converter (gzip for large payloads, encryption with MAESTRO_PAYLOAD_KEY), as `maestro dev` uses it.
     const dataConverter = dataConverterFromEnv();
     const { failureConverterPath } = dataConverter;
-    const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: workflowsPath(), failureConverterPath, logger: quietBundler }));
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflows({ failureConverterPath }));
+    const floorBundle = options.floor ? await bundleFloor(failureConverterPath) : undefined;
     const bundleMs = Date.now() - t;
 
     t = Date.now();
@@ -112,7 +100,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     for (const node of DEFAULT_NODES) {
       workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
     }
-    workers.push(...(await createFloorWorkers(native, namespace, dataConverter)));
+    if (floorBundle) workers.push(...(await createFloorWorkers(native, namespace, dataConverter, floorBundle)));
     const tuning = workerTuning();
     const launcherPid = tuning.commandLauncher ? await startLauncher() : undefined;
     const running = workers.map((w) => w.run());

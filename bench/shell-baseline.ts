@@ -3,10 +3,11 @@
  * orchestration, and forked by a small process (a shell), not by the benchmark's own.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { NormalizedPlan } from '../plan/types';
+import { findOnPath } from '../workers/temporal-binaries';
 
 export interface BaselineResult {
   commands: number;
@@ -29,16 +30,7 @@ export function planCommands(plan: NormalizedPlan): Array<{ argv: string[]; cwd:
 
 /** The absolute path of an executable, so the shell runs the program (`true` is also a shell builtin). */
 function resolveExecutable(file: string): string {
-  if (isAbsolute(file)) return file;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, file), constants.X_OK);
-      return join(dir, file);
-    } catch {
-      // not here
-    }
-  }
-  return file;
+  return isAbsolute(file) ? file : (findOnPath(file) ?? file);
 }
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;

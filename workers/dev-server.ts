@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -66,6 +67,18 @@ const START_TIMEOUT_MS = 60_000;
 
 export function defaultDbFile(): string {
   return join(maestroHome(), 'data', 'dev.sqlite');
+}
+
+/** A TCP port on 127.0.0.1 nobody listens on right now (a restarted server may reuse it). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it serves. */

@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../client/connection';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
@@ -35,4 +35,17 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
 /** The workflows entry point, next to this file's compiled or source twin. */
 export function workflowsPath(): string {
   return require.resolve('../workflows');
+}
+
+const noop = () => undefined;
+/** webpack's progress is noise; its errors are not. */
+const quietBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+/**
+ * Bundles workflows once, for workers and replayers that are handed the bundle (tests, the
+ * bench). `failureConverterPath` must be the data converter's, or encrypted runs keep failure
+ * messages in plain text.
+ */
+export function bundleWorkflows(options: { workflowsPath?: string; failureConverterPath?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? workflowsPath(), failureConverterPath: options.failureConverterPath, logger: quietBundler });
 }

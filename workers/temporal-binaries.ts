@@ -99,7 +99,8 @@ function python(binary: TemporalBinary): string {
   return found;
 }
 
-function findOnPath(executable: string): string | undefined {
+/** The first executable `executable` on PATH. */
+export function findOnPath(executable: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, executable);
