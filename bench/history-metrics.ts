@@ -2,17 +2,14 @@
  * Timings from workflow histories (server timestamps): when each step became ready, was
  * scheduled, was picked up by a node worker, and finished; when each service child started.
  */
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { percentile } from './stats';
 
 type History = temporal.api.history.v1.IHistory;
 type Timestamp = temporal.api.history.v1.IHistoryEvent['eventTime'];
 
-export function toMs(ts: Timestamp): number {
-  if (!ts) return NaN;
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : Number(ts.seconds?.toString() ?? 0);
-  return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
-}
+const toMs = (ts: Timestamp): number => optionalTsToMs(ts) ?? NaN;
 
 /** One step of a service child, in ms since the epoch. */
 export interface StepTiming {

@@ -8,6 +8,7 @@ import { createLogger } from '../workers/logger';
 import { installRuntimeLogger } from '../workers/runtime';
 import { USAGE, UsageError, parseBenchArgs, type BenchArgs } from './args';
 import { startBenchCluster, type BenchCluster } from './bench-cluster';
+import { mirrorsFloor } from './floor';
 import { readMemory } from './proc-stats';
 import { formatBreakdown, formatTable, summary } from './report';
 import { runScenario, type ScenarioResult } from './run-scenario';
@@ -48,7 +49,7 @@ async function bench(args: BenchArgs): Promise<number> {
   process.once('SIGTERM', interrupted);
   try {
     note(`starting the dev server and workers (${args.quick ? 'quick' : 'full'} run, ${list.length} plans)`);
-    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs });
+    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs, floor: list.some(mirrorsFloor) });
     note(`ready: server ${cluster.timings.serverStartMs} ms, bundle ${cluster.timings.bundleMs} ms, workers ${cluster.timings.workersStartMs} ms`);
     for (const scenario of list) {
       const t = Date.now();

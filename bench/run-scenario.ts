@@ -13,7 +13,8 @@ import type { BenchCluster } from './bench-cluster';
 import { childTiming, distribution, overheads, parentTiming, workflowTaskTimings, type ChildTiming, type Distribution, type OverheadBreakdown } from './history-metrics';
 import { MemorySampler, cpuSeconds } from './proc-stats';
 import type { BaselineResult } from './shell-baseline';
-import { floorMakespan } from './floor';
+import { settleWithin } from './deadline';
+import { floorMakespan, mirrorsFloor } from './floor';
 import { mapLimit } from './stats';
 import { syntheticPlan, type PlanShape } from './synthetic-plan';
 
@@ -106,21 +107,11 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const abort = new AbortController();
   // Every renewed long poll of a long run listens on the signal.
   setMaxListeners(0, abort.signal);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${scenario.id} did not finish within ${timeoutMs / 1000}s`)), timeoutMs);
-  });
-  let outcome;
-  try {
-    outcome = await Promise.race([client.withAbortSignal(abort.signal, () => awaitOutcome(handle)), cluster.workerFailure, timeout]);
-  } catch (err) {
+  const outcome = await settleWithin(Promise.race([client.withAbortSignal(abort.signal, () => awaitOutcome(handle)), cluster.workerFailure]), handle, scenario.id, timeoutMs).catch((err: unknown) => {
     abort.abort();
     memory.stop();
-    await handle.terminate('the benchmark gave up on this run').catch(() => undefined);
     throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+  });
   const peaks = memory.stop();
   const elapsed = (Date.now() - cpuBefore.at) / 1000;
   const cores = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : (after - before) / elapsed);
@@ -144,8 +135,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     childTasks.queued.push(...tasks.queued);
     childTasks.run.push(...tasks.run);
   });
-  const mirrorsFloor = scenario.body === 'noop' && scenario.mode === 'dag' && scenario.maxParallel >= scenario.services;
-  const floorMs = mirrorsFloor ? await floorMakespan(client, plan, `${runId}-floor`, timeoutMs) : undefined;
+  const floorMs = mirrorsFloor(scenario) ? await floorMakespan(client, plan, `${runId}-floor`, timeoutMs) : undefined;
   const deps = new Map(plan.services.map((s) => [s.name, s.dependsOn]));
   const totalSteps = plan.services.reduce((n, s) => n + s.steps.length, 0);
   const makespanMs = parent.closedAt - parent.startedAt;
