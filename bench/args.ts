@@ -1,7 +1,9 @@
 /** Command-line flags of `npm run bench`. */
 import { parseArgs } from 'node:util';
+import { MAX_SERVICES_IN_FLIGHT } from '../plan/defaults';
 import { STRATEGY_MODES, type StrategyMode } from '../plan/types';
 import type { Scenario } from './run-scenario';
+import { scenarios } from './scenarios';
 import { STEP_BODIES, type StepBody } from './synthetic-plan';
 
 export interface BenchArgs {
@@ -50,6 +52,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   };
   const quick = values.quick ?? false;
   let custom: Scenario | undefined;
+  const shapeFlags = (['depth', 'body', 'mode', 'max-parallel'] as const).filter((f) => values[f] !== undefined);
+  if (values.services === undefined && values.steps === undefined && shapeFlags.length) {
+    throw new UsageError(`--${shapeFlags[0]} shapes a custom plan: give --services or --steps too`);
+  }
   if (values.services !== undefined || values.steps !== undefined) {
     const body = (values.body ?? 'noop') as StepBody;
     if (!(body in STEP_BODIES)) throw new UsageError(`--body must be one of ${Object.keys(STEP_BODIES).join(', ')}`);
@@ -65,12 +71,17 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       depth: int('depth', values.depth, 5),
       body,
       mode,
-      maxParallel: int('max-parallel', values['max-parallel'], 10_000),
+      // A plan may not ask for more than the cap (plan/defaults.ts), so neither may the bench.
+      maxParallel: Math.min(int('max-parallel', values['max-parallel'], MAX_SERVICES_IN_FLIGHT), MAX_SERVICES_IN_FLIGHT),
     };
   }
+  const only = values.only?.split(',').filter(Boolean);
+  const known = scenarios(quick).map((s) => s.id);
+  const unknown = (only ?? []).filter((id) => !known.includes(id));
+  if (unknown.length) throw new UsageError(`--only: no ${quick ? 'quick-run ' : ''}scenario ${unknown.join(', ')} (there are ${known.join(', ')})`);
   return {
     quick,
-    only: values.only?.split(',').filter(Boolean),
+    only,
     custom,
     timeoutMs: int('timeout', values.timeout, quick ? 120 : 900) * 1000,
     serverArgs: values['server-arg'] ?? [],
