@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { computeWaves } from '../../plan/graph';
 import { parsePlanText } from '../../plan/parse';
 import type { NormalizedPlan } from '../../plan/types';
+import { waitFor } from '../helpers/wait-for';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const STEP = join(EXAMPLES, 'local', 'step.js');
@@ -386,8 +387,7 @@ describe('the demo scripts', () => {
     await ok('build', cancelled);
     const child = spawn(process.execPath, [STEP, 'start'], { cwd: EXAMPLES, env: stepEnv('start', cancelled), stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 10_000;
-    while (alive(afterFailure.body.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor('the old server to stop', () => !alive(afterFailure.body.pid), 10_000, 5);
     expect(alive(afterFailure.body.pid)).toBe(false);
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
