@@ -57,7 +57,8 @@ function childIds(progress: RunProgress): string[] {
 
 async function save(client: Client, run: StartedRun, scenario: string, description: string, payloadKey?: string) {
   const progress = await run.handle.query(progressQuery);
-  await saveScenario(client, { scenario, description, ...(payloadKey ? { payloadKey } : {}) }, childIds(progress));
+  const { file, written } = await saveScenario(client, { scenario, description, ...(payloadKey ? { payloadKey } : {}) }, childIds(progress));
+  if (!written) console.log(`${file} exists and is kept (MAESTRO_RERECORD=1 overwrites it)`);
 }
 
 const rollbackPlan = (log: string) =>
@@ -88,7 +89,7 @@ describe('record replay histories', () => {
   });
 
   // Recorded twice: node-down.json before the patch avoid-known-down-nodes (so it replays the
-  // unpatched path) and node-down-remembered.json after it. Re-recording gives both the patch.
+  // unpatched path) and node-down-remembered.json after it; saveScenario keeps the first.
   it.each([
     ['node-down', 'those routed to ghost first move on after nodeTimeout'],
     ['node-down-remembered', 'once a service found ghost down, the later ones try it last'],

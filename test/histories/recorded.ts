@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -35,8 +35,14 @@ async function executions(client: Client, workflowId: string): Promise<Array<str
   return runIds.length ? runIds.reverse() : [undefined];
 }
 
-/** Fetches the histories of every execution of `workflowIds` and writes them as `<scenario>.json`. */
-export async function saveScenario(client: Client, scenario: Omit<RecordedScenario, 'recordedAt' | 'workflows'>, workflowIds: string[]): Promise<string> {
+/**
+ * Fetches the histories of every execution of `workflowIds` and writes them as `<scenario>.json`.
+ * An existing file is kept unless MAESTRO_RERECORD=1: it may be the only history of a code path
+ * that is now behind `patched()` (see README.md), and recording it again loses that path.
+ */
+export async function saveScenario(client: Client, scenario: Omit<RecordedScenario, 'recordedAt' | 'workflows'>, workflowIds: string[]): Promise<{ file: string; written: boolean }> {
+  const file = join(HISTORIES_DIR, `${scenario.scenario}.json`);
+  if (existsSync(file) && process.env.MAESTRO_RERECORD !== '1') return { file, written: false };
   const workflows: RecordedScenario['workflows'] = [];
   for (const workflowId of workflowIds) {
     for (const runId of await executions(client, workflowId)) {
@@ -45,10 +51,9 @@ export async function saveScenario(client: Client, scenario: Omit<RecordedScenar
       workflows.push({ workflowId, workflowType: description.type, history: History.toObject(History.fromObject(history), OBJECT_FORM) });
     }
   }
-  const file = join(HISTORIES_DIR, `${scenario.scenario}.json`);
   const recorded: RecordedScenario = { ...scenario, recordedAt: new Date().toISOString(), workflows };
   writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
-  return file;
+  return { file, written: true };
 }
 
 /** Every recorded scenario, by file name. */
