@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from './errors';
-import { formatIssue, parseClusterText, parsePlanText, type ClusterSpec, type NormalizedPlan, type PlanIssue } from '../plan';
+import { formatIssue, mergeNodes, parseClusterText, parsePlanText, type ClusterSpec, type NodeSpec, type NormalizedPlan, type PlanIssue } from '../plan';
 
 /** The cluster file looked for beside the plan, then in the working directory. */
 export const CLUSTER_FILE_NAME = 'maestro.cluster.yaml';
@@ -56,6 +56,15 @@ export async function loadCluster(file: string, cwd: string = process.cwd()): Pr
   const result = parseClusterText(text, { file });
   if (!result.ok) throw new PlanInvalidError(result.errors, `cluster file ${file}`);
   return result.plan;
+}
+
+/**
+ * The cluster's nodes for the commands that read no plan (`nodes`, `exec`): from `clusterFile`,
+ * else `maestro.cluster.yaml` in `cwd`, else the built-in nodes.
+ */
+export async function clusterNodes(clusterFile?: string, cwd: string = process.cwd()): Promise<NodeSpec[]> {
+  const file = clusterFile ?? (await findClusterFile(path.resolve(cwd), cwd));
+  return mergeNodes(file === undefined ? undefined : (await loadCluster(file, cwd)).nodes, undefined);
 }
 
 async function findClusterFile(planDir: string, cwd: string): Promise<string | undefined> {

@@ -6,13 +6,12 @@ import { serviceWorkflowId } from '../../workflows/ids';
 import { withClient, type ConnectionSettings } from '../connection';
 import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
-import { PlanInvalidError } from '../load-plan';
+import { clusterNodes, PlanInvalidError } from '../load-plan';
 import type { Output } from '../output';
 import { awaitOutcome, fetchProgress } from '../run-handle';
 import { renderExecResults, type ExecResult } from '../render/exec-results';
 import { startDeployment } from '../start-run';
 import { fetchStepOutput } from '../watch/history';
-import { clusterNodes } from './nodes';
 
 /** The plan name of `exec` runs: they show in `list` under it and are left out of delivery figures. */
 export const EXEC_PLAN_NAME = 'maestro-exec';

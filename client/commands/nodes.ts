@@ -1,14 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { DEFAULT_NODES } from '../../plan/defaults';
 import { formatDuration } from '../../plan/durations';
 import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
-import type { NodeSpec } from '../../plan/types';
 import { withClient, type ConnectionSettings } from '../connection';
 import { EXIT } from '../exit-codes';
-import { CLUSTER_FILE_NAME, loadCluster } from '../load-plan';
+import { clusterNodes } from '../load-plan';
 import type { Output } from '../output';
 import { renderTable, shortTime } from '../render/table';
 
@@ -55,12 +52,6 @@ export interface NodesOptions {
   /** A node whose workers have not polled for this many milliseconds is down; `--stale-after`, default `DEFAULT_STALE_AFTER`. */
   staleAfterMs: number;
   json?: boolean;
-}
-
-/** The cluster's nodes: from `clusterFile`, else `maestro.cluster.yaml` in the working directory, else the defaults. */
-export async function clusterNodes(clusterFile?: string): Promise<NodeSpec[]> {
-  const file = clusterFile ?? (existsSync(CLUSTER_FILE_NAME) ? CLUSTER_FILE_NAME : undefined);
-  return file ? (await loadCluster(file)).nodes : DEFAULT_NODES.map((n) => ({ ...n, roles: [...n.roles] }));
 }
 
 export async function describeQueue(client: Client, taskQueue: string, kind: 'activity' | 'workflow', staleAfterMs: number, nowMs = Date.now()): Promise<QueueStatus> {
