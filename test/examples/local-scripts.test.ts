@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { computeWaves } from '../../plan/graph';
 import { parsePlanText } from '../../plan/parse';
 import type { NormalizedPlan } from '../../plan/types';
+import { isAlive } from '../fixtures/activity-harness';
 import { waitFor } from '../helpers/wait-for';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
@@ -105,20 +106,6 @@ function health(service: string): Promise<Health> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z'; // a zombie has exited
-  } catch {
-    return true;
-  }
-}
-
 const paths = {
   data: (service: string) => join(state, 'data', `${service}.json`),
   current: (service: string) => join(state, 'current', service),
@@ -182,7 +169,7 @@ afterAll(async () => {
   const pids = recordedPids();
   const result = await node(CLEANUP, [], demoEnv());
   expect(result.code).toBe(0);
-  for (const pid of pids) expect(alive(pid)).toBe(false);
+  for (const pid of pids) expect(isAlive(pid)).toBe(false);
   rmSync(state, { recursive: true, force: true });
 });
 
@@ -270,7 +257,7 @@ describe('the demo scripts', () => {
     const started = await health('api');
     expect(started).toMatchObject({ status: 200, body: { version: '2.0.0', schema: 2, healthy: true } });
     expect(started.body.pid).not.toBe(before.health.body.pid);
-    expect(alive(before.health.body.pid)).toBe(false);
+    expect(isAlive(before.health.body.pid)).toBe(false);
     // switch
     await ok('switch', v2);
     expect(readlinkSync(paths.current('api'))).toBe(join('..', 'releases', 'api', '2.0.0'));
@@ -290,7 +277,7 @@ describe('the demo scripts', () => {
     await ok('start', { ...v2, undo: true });
     const restored = await health('api');
     expect(restored).toMatchObject({ status: 200, body: { version: '1.0.0', healthy: true } });
-    expect(alive(started.body.pid)).toBe(false);
+    expect(isAlive(started.body.pid)).toBe(false);
 
     await ok('migrate', { ...v2, undo: true });
     expect(readFileSync(paths.data('api'))).toEqual(before.data);
@@ -335,7 +322,7 @@ describe('the demo scripts', () => {
 
     // No version ran before: the undo stops it and starts nothing.
     await ok('start', { ...bad, undo: true });
-    expect(alive(answer.body.pid)).toBe(false);
+    expect(isAlive(answer.body.pid)).toBe(false);
     expect(existsSync(paths.pidFile('worker'))).toBe(false);
     await expect(health('worker')).rejects.toThrow();
     // The data file was seeded by this run's migrate: undo returns it to the seed, schema 1.
@@ -387,8 +374,8 @@ describe('the demo scripts', () => {
     await ok('build', cancelled);
     const child = spawn(process.execPath, [STEP, 'start'], { cwd: EXAMPLES, env: stepEnv('start', cancelled), stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await waitFor('the old server to stop', () => !alive(afterFailure.body.pid), 10_000, 5);
-    expect(alive(afterFailure.body.pid)).toBe(false);
+    await waitFor('the old server to stop', () => !isAlive(afterFailure.body.pid), 10_000, 5);
+    expect(isAlive(afterFailure.body.pid)).toBe(false);
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
     expect(await health('web')).toMatchObject({ status: 200, body: { version: '1.0.0' } });
@@ -406,12 +393,12 @@ describe('the demo scripts', () => {
     for (const action of ['build', 'migrate', 'start']) await ok(action, cs);
     const pids = recordedPids();
     expect(pids.length).toBeGreaterThanOrEqual(1);
-    for (const pid of pids) expect(alive(pid)).toBe(true);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
 
     const result = await node(CLEANUP, [], demoEnv());
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('stopped config-store 1.0.0');
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(recordedPids()).toEqual([]);
     await expect(health('config-store')).rejects.toThrow();
   });

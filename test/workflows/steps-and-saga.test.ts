@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { isAlive } from '../fixtures/activity-harness';
 import { useTestCluster } from '../helpers/test-cluster';
 import { maestro } from '../helpers/cli';
 import { waitFor } from '../helpers/wait-for';
@@ -19,16 +20,6 @@ useTestCluster((started) => ({ env } = started), { cluster: { secrets: { MAESTRO
 const once = { maxAttempts: 1 };
 const plan = (name: string, services: Record<string, unknown>) =>
   planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name, defaults: { retry: once }, services }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie waiting for its parent to reap it is dead for our purposes.
-    return !readFileSync(`/proc/${pid}/status`, 'utf8').includes('State:\tZ');
-  } catch {
-    return false;
-  }
-}
 
 describe('steps, checks and the saga (real dev server)', () => {
   it('cancelling a run kills a hanging command’s process group and undoes what was done', async () => {
@@ -43,14 +34,14 @@ describe('steps, checks and the saga (real dev server)', () => {
     );
     await waitFor('the hanging step to start', () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split(' ').length === 2);
     const [shell, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
-    expect(alive(grandchild)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
 
     await run.handle.cancel();
     const { outcome, progress } = await run.finished();
 
     expect(outcome.state).toBe('aborted');
-    expect(alive(shell)).toBe(false);
-    expect(alive(grandchild)).toBe(false);
+    expect(isAlive(shell)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
     expect(logLines(log)).toEqual(['a one do macpro51', 'a hang do macpro51', 'a one undo macpro51']);
     expect(progress.services.a?.state).toBe('cancelled');
   });
