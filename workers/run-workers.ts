@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { connectionOptions, dataConverterFromEnv, type ConnectionSettings } from '../client/connection';
 import { createNodeWorker } from './node-worker';
@@ -12,7 +12,6 @@ export interface RunWorkersOptions {
   /** Run a node worker for each of these nodes. */
   nodes: string[];
   logger: Logger;
-  workflowBundle?: WorkflowBundleWithSourceMap;
   /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
   dataConverter?: DataConverter;
   /** Called once every worker polls. */
@@ -31,7 +30,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const namespace = options.connection.namespace;
   try {
     const workers: Worker[] = [];
-    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, workflowBundle: options.workflowBundle, dataConverter }));
+    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter }));
     for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter }));
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down workers');

@@ -13,8 +13,6 @@ export interface DevCommandOptions {
   dbFile?: string;
   /** Start the demo plan once everything runs. */
   demo?: boolean;
-  /** Nodes to run workers for. Default the three-node cluster. */
-  nodes?: string[];
 }
 
 /**
@@ -33,7 +31,8 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
-  const codecs = dataConverterFromEnv().payloadCodecs ?? [];
+  const dataConverter = dataConverterFromEnv();
+  const codecs = dataConverter.payloadCodecs ?? [];
   const encrypts = codecs.some((c) => c instanceof AesGcmPayloadCodec && c.encrypts);
   const uiPort = options.uiPort ?? options.port + 1000;
   const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
@@ -47,7 +46,8 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
     await runWorkers({
       connection,
       orchestrator: true,
-      nodes: options.nodes ?? DEFAULT_NODES.map((n) => n.name),
+      nodes: DEFAULT_NODES.map((n) => n.name),
+      dataConverter,
       logger,
       onReady: async () => {
         options.output.out(`Temporal server: ${server.address}`);
