@@ -39,11 +39,13 @@ function parse(text: string): NormalizedPlan {
 
 describe('a plan of 5,000 services', () => {
   let plan: NormalizedPlan;
+  beforeAll(() => {
+    plan = parse(hugePlanText(false));
+  });
 
   it('parses, validates and normalizes in seconds', () => {
     const { value, ms } = timed(() => parse(hugePlanText(false)));
-    plan = value;
-    expect(plan.services).toHaveLength(SERVICES);
+    expect(value.services).toHaveLength(SERVICES);
     expect(ms).toBeLessThan(10_000);
   });
 
