@@ -8,6 +8,7 @@ import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
 import { startDevServer, uniqueSuffix } from '../helpers/temporal-env';
 import { maestro } from '../helpers/cli';
+import { waitFor } from '../helpers/wait-for';
 
 // Two linux nodes with the same roles; only `up` has a worker until the last test starts one for `down`.
 const down = uniqueSuffix('down');
@@ -111,8 +112,12 @@ describe('a node whose worker does not poll (nodeTimeout 2s)', () => {
 
   it('once its worker is back, the steps of a new run route to it again', async () => {
     await cluster.startNode(down);
-    const nodesReport = await cli('nodes', '--cluster', clusterFile, '--json');
-    expect((JSON.parse(nodesReport.out) as { down: string[] }).down).toEqual([]);
+    // The new worker shows once it has polled.
+    const nodesReport = await waitFor(`${down} to show as up`, async () => {
+      const report = JSON.parse((await cli('nodes', '--cluster', clusterFile, '--json')).out) as { down: string[] };
+      return report.down.length === 0 && report;
+    });
+    expect(nodesReport.down).toEqual([]);
 
     const log = join(tempDir(), 'log');
     const run = await startRun(env, plan('back', { svc: { requires: { roles: ['fault'] }, steps: steps(log, 'one', 'two') } }));
