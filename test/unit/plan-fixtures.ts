@@ -24,5 +24,5 @@ export function onlyError(text: string, cluster?: ClusterSpec): PlanIssue {
   return errors[0] as PlanIssue;
 }
 
-/** A valid plan header; tests append `services:`. Three lines long. */
+/** A valid plan header; tests append `services:`. Two lines long, so `services:` is line 3. */
 export const HEADER = 'apiVersion: maestro/v1\nname: test\n';
