@@ -1,6 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -130,14 +129,7 @@ export async function startNodeWorkerProcess(options: { node: string; address: s
   return worker;
 }
 
-/** A free TCP port on 127.0.0.1 (free now; a restarted server reuses it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../../workers/dev-server';
 
 /** `temporal server start-dev` as `maestro dev` starts it (SQLite file), headless; tracked for `killSpawned`. */
 export async function startServerProcessTracked(options: DevServerOptions & { port: number; dbFile: string }): Promise<DevServer> {

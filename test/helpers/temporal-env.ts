@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../../client/connection';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { tuningArgs } from '../../workers/dev-server';
+import { bundleWorkflows } from '../../workers/orchestrator-worker';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 
 /** What tests need of a Temporal server: a TestWorkflowEnvironment, or a server started as a process (see processes.ts). */
@@ -52,14 +53,11 @@ export function workflowBundle(options: { failureConverterPath?: string } = {}):
   const key = failureConverterPath ?? '';
   let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, logger: quietBundlerLogger });
+    bundle = bundleWorkflows({ failureConverterPath });
     bundles.set(key, bundle);
   }
   return bundle;
 }
-
-const noop = () => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
 /** A unique suffix for task queues and workflow ids, so tests never see each other's work. */
 export function uniqueSuffix(prefix = 't'): string {
