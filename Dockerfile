@@ -6,6 +6,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY plan plan
 COPY workflows workflows
 COPY activities activities
+COPY connection connection
 COPY workers workers
 COPY client client
 COPY bench bench

@@ -17,6 +17,20 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-cycle': 'error',
+      // The layers of DESIGN.md: each folder imports only the ones below it.
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './plan', from: ['./workflows', './activities', './connection', './workers', './client', './bench'], message: 'plan/ is the bottom layer.' },
+            { target: './workflows', from: ['./connection', './workers', './client', './bench'], message: 'workflows/ import plan/ and @temporalio/workflow only.' },
+            { target: './activities', from: ['./workflows', './connection', './workers', './client', './bench'], message: 'activities/ do not reach up into workflows, workers or the CLI.' },
+            { target: './connection', from: ['./workflows', './activities', './workers', './client', './bench'], message: 'connection/ is shared by client/ and workers/: it imports neither.' },
+            { target: './workers', from: ['./client', './bench'], message: 'workers/ use connection/, not the CLI.' },
+            { target: './client', from: ['./bench'], message: 'client/ does not depend on the benchmark.' },
+          ],
+        },
+      ],
     },
   },
   {

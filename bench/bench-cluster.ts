@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { sharedLauncher } from '../activities/launcher';
-import { dataConverterFromEnv } from '../client/connection';
+import { maestroDataConverter } from '../connection/codec';
 import { DEFAULT_NODES } from '../plan/defaults';
 import { freePort, startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
@@ -86,7 +86,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
 
     t = Date.now();
     // The product's data converter (gzip for large payloads, encryption with MAESTRO_PAYLOAD_KEY), as `maestro dev` uses it.
-    const dataConverter = dataConverterFromEnv();
+    const dataConverter = maestroDataConverter();
     const { failureConverterPath } = dataConverter;
     const workflowBundle = options.workflowBundle ?? (await bundleWorkflows({ failureConverterPath }));
     const floorBundle = options.floor ? await bundleFloor(failureConverterPath) : undefined;

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connectClient, type ConnectionSettings } from './connection';
+import { connectClient } from './connection';
+import { type ConnectionSettings } from '../connection/settings';
 import { loadPlan } from './load-plan';
 import type { Output } from './output';
 import { awaitOutcome } from './run-handle';

@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { connectClient, type ConnectionSettings } from './connection';
+import { connectClient } from './connection';
+import { type ConnectionSettings } from '../connection/settings';
 import { RefusedError } from './errors';
 import { existingRun, type DeploymentHandle } from './run-handle';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { sharedLauncher } from '../activities/launcher';
 import { inlineSpawner } from '../activities/spawn';
-import { dataConverterFromEnv } from '../client/connection';
+import { maestroDataConverter } from '../connection/codec';
 import { nodeTaskQueue } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
 
@@ -16,7 +16,7 @@ export interface NodeWorkerOptions {
   logger: Logger;
   /** Where `fromEnv` secrets are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
 }
 
@@ -35,6 +35,6 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
       spawn: tuning.commandLauncher ? sharedLauncher().spawn : inlineSpawner,
     }),
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
-    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
+    dataConverter: options.dataConverter ?? maestroDataConverter(),
   });
 }

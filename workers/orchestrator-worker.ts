@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { dataConverterFromEnv } from '../client/connection';
+import { maestroDataConverter } from '../connection/codec';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { workerTuning } from './worker-options';
 
@@ -13,7 +13,7 @@ export interface OrchestratorWorkerOptions {
    * messages in plain text.
    */
   workflowBundle?: WorkflowBundleWithSourceMap;
-  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
 }
 
@@ -28,7 +28,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
-    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
+    dataConverter: options.dataConverter ?? maestroDataConverter(),
   });
 }
 

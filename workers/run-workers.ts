@@ -1,7 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { connectionOptions, dataConverterFromEnv, type ConnectionSettings } from '../client/connection';
+import { maestroDataConverter } from '../connection/codec';
+import { connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { createNodeWorker } from './node-worker';
 import { createOrchestratorWorker } from './orchestrator-worker';
 
@@ -12,7 +13,7 @@ export interface RunWorkersOptions {
   /** Run a node worker for each of these nodes. */
   nodes: string[];
   logger: Logger;
-  /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see client/codec.ts). */
+  /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
   /** Called once every worker polls. */
   onReady?: () => void | Promise<void>;
@@ -25,7 +26,7 @@ export interface RunWorkersOptions {
 export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const { logger } = options;
   // Before connecting: a malformed key is the operator's to fix, not a connection problem.
-  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
+  const dataConverter = options.dataConverter ?? maestroDataConverter();
   const connection = await NativeConnection.connect(connectionOptions(options.connection));
   const namespace = options.connection.namespace;
   try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectionSettings, type ConnectionSettings } from '../connection';
+import { connectionSettings, type ConnectionSettings } from '../../connection/settings';
 
 export interface ConnectionFlags {
   address?: string;

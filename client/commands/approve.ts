@@ -1,5 +1,5 @@
 import { approveUpdate } from '../../workflows/messages';
-import type { ConnectionSettings } from '../connection';
+import type { ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { refusedAsExit3, withRun } from '../steer';
 

@@ -1,6 +1,6 @@
 import type { Decision } from '../../plan/messages';
 import { decideUpdate } from '../../workflows/messages';
-import type { ConnectionSettings } from '../connection';
+import type { ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { refusedAsExit3, withRun } from '../steer';
 

@@ -1,4 +1,4 @@
-import { AesGcmPayloadCodec } from '../codec';
+import { AesGcmPayloadCodec } from '../../connection/codec';
 import { dataConverterFromEnv } from '../connection';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import type { Output } from '../output';

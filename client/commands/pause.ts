@@ -1,5 +1,5 @@
 import { pauseSignal, resumeSignal } from '../../workflows/messages';
-import type { ConnectionSettings } from '../connection';
+import type { ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { withRun } from '../steer';
 

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/progress';
-import { withClient, type ConnectionSettings } from '../connection';
+import { withClient } from '../connection';
+import { type ConnectionSettings } from '../../connection/settings';
 import { CliError, InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../output';

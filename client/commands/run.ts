@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
-import { withClient, type ConnectionSettings } from '../connection';
+import { withClient } from '../connection';
+import { type ConnectionSettings } from '../../connection/settings';
 import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
 import type { Output } from '../output';

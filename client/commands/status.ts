@@ -1,4 +1,5 @@
-import { withClient, type ConnectionSettings } from '../connection';
+import { withClient } from '../connection';
+import { type ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { existingRun, fetchProgress } from '../run-handle';
 import { renderStatus } from '../render/status-text';

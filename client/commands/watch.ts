@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { serviceWorkflowId } from '../../workflows/ids';
 import { FINAL_RUN_STATES, type RunProgress } from '../../workflows/progress';
-import { withClient, type ConnectionSettings } from '../connection';
+import { withClient } from '../connection';
+import { type ConnectionSettings } from '../../connection/settings';
 import { EXIT, type ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import { existingRun, fetchProgress, type DeploymentHandle } from '../run-handle';

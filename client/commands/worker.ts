@@ -1,4 +1,5 @@
-import type { ConnectionSettings } from '../connection';
+import type { ConnectionSettings } from '../../connection/settings';
+import { dataConverterFromEnv } from '../connection';
 import { InvalidInputError } from '../errors';
 
 export interface WorkerCommandOptions {
@@ -15,11 +16,13 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   if (!options.orchestrator && nodes.length === 0) {
     throw new InvalidInputError('nothing to run', 'Pass --node NAME (repeatable), --orchestrator, or both.');
   }
+  // Before loading the workers: a malformed payload key is invalid input (exit 2).
+  const dataConverter = dataConverterFromEnv();
   // Loaded lazily: the worker's native runtime is not needed by the other commands.
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
   const { installRuntimeLogger } = await import('../../workers/runtime');
   const logger = createLogger();
   installRuntimeLogger(logger);
-  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger });
+  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, ENCODED_FAILURE_CONVERTER_PATH, ENCRYPTED_ENCODING, keyId, maestroDataConverter, PayloadKeyError, payloadKeyFromEnv } from '../../client/codec';
+import { AesGcmPayloadCodec, ENCODED_FAILURE_CONVERTER_PATH, ENCRYPTED_ENCODING, keyId, maestroDataConverter, PayloadKeyError, payloadKeyFromEnv } from '../../connection/codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 
 const key = randomBytes(32);

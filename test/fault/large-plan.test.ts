@@ -11,9 +11,9 @@ const SERVICES = 5_000;
 /** Temporal's default `limit.blobSize.error`: the run's input (the normalized plan) must fit in it. */
 const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 
-function hugePlanText(reverse: boolean): string {
+function hugePlanText(reverse: boolean, services = SERVICES): string {
   const lines = ['apiVersion: maestro/v1', 'name: huge', 'strategy: { maxParallel: 50 }', 'services:'];
-  const order = Array.from({ length: SERVICES }, (_, i) => i);
+  const order = Array.from({ length: services }, (_, i) => i);
   for (const i of reverse ? order.reverse() : order) {
     lines.push(`  s${i}:`);
     // 100 layers of 50; every seventh service also depends two layers back.
@@ -43,10 +43,13 @@ describe('a plan of 5,000 services', () => {
     plan = parse(hugePlanText(false));
   });
 
-  it('parses, validates and normalizes in seconds', () => {
+  // Wall-clock speed is the bench's job; what a test can hold without flaking on a busy machine
+  // is the shape of the cost: five times the services may cost about five times the time, never 25.
+  it('parses, validates and normalizes in time linear in the services', () => {
+    const small = timed(() => parse(hugePlanText(false, SERVICES / 5)));
     const { value, ms } = timed(() => parse(hugePlanText(false)));
     expect(value.services).toHaveLength(SERVICES);
-    expect(ms).toBeLessThan(10_000);
+    expect(ms / small.ms).toBeLessThan(12);
   });
 
   it('fits the run’s input payload (one step per service)', () => {
@@ -82,9 +85,10 @@ describe('a plan of 5,000 services', () => {
     }
   });
 
-  it('parses as fast when the services are listed dependents first', () => {
+  it('parses in linear time when the services are listed dependents first', () => {
+    const small = timed(() => parse(hugePlanText(true, SERVICES / 5)));
     const { value, ms } = timed(() => parse(hugePlanText(true)));
     expect(computeWaves(value)).toHaveLength(100);
-    expect(ms).toBeLessThan(10_000);
+    expect(ms / small.ms).toBeLessThan(12);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { AesGcmPayloadCodec, maestroDataConverter } from '../../client/codec';
+import { AesGcmPayloadCodec, maestroDataConverter } from '../../connection/codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import type { DevServer } from '../../workers/dev-server';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';

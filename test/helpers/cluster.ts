@@ -1,7 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { dataConverterFromEnv } from '../../client/connection';
+import { maestroDataConverter } from '../../connection/codec';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import { createLogger } from '../../workers/logger';
 import { createNodeWorker } from '../../workers/node-worker';
@@ -33,7 +33,7 @@ export interface ClusterOptions {
 /** The orchestrator and one worker per node, polling until `shutdown`, all in this process. */
 export async function startCluster(env: TemporalTarget, options: ClusterOptions = {}): Promise<TestCluster> {
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
-  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
+  const dataConverter = options.dataConverter ?? maestroDataConverter();
   const connection = env.nativeConnection;
   const namespace = env.namespace ?? 'default';
   const workers = new Map<string, Worker>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
-import { dataConverterFromEnv } from '../../client/connection';
+import { maestroDataConverter } from '../../connection/codec';
 import { startDevServer as startServerProcess, type DevServer, type DevServerOptions } from '../../workers/dev-server';
 import type { TemporalTarget } from './temporal-env';
 import { waitFor } from './wait-for';
@@ -149,7 +149,7 @@ export async function killServer(server: DevServer): Promise<void> {
 }
 
 /** A client and a worker connection to `address`, as the CLI and the workers make them. */
-export async function connectTarget(address: string, dataConverter: DataConverter = dataConverterFromEnv()): Promise<TemporalTarget & { close(): Promise<void> }> {
+export async function connectTarget(address: string, dataConverter: DataConverter = maestroDataConverter()): Promise<TemporalTarget & { close(): Promise<void> }> {
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {

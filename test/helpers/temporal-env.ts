@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { dataConverterFromEnv } from '../../client/connection';
+import { maestroDataConverter } from '../../connection/codec';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { tuningArgs } from '../../workers/dev-server';
 import { bundleWorkflows } from '../../workers/orchestrator-worker';
@@ -24,7 +24,7 @@ export interface TemporalTarget {
 export async function startDevServer(options: { extraArgs?: string[]; dataConverter?: DataConverter } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     // The client encrypts like the CLI does (MAESTRO_PAYLOAD_KEY), unless told otherwise.
-    client: { dataConverter: options.dataConverter ?? dataConverterFromEnv() },
+    client: { dataConverter: options.dataConverter ?? maestroDataConverter() },
     server: {
       executable: { type: 'existing-path', path: resolveTemporalBinary('cli') },
       ip: '127.0.0.1',
@@ -49,7 +49,7 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
  * of a worker start). Default: the failure converter of `MAESTRO_PAYLOAD_KEY`'s data converter.
  */
 export function workflowBundle(options: { failureConverterPath?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
-  const failureConverterPath = 'failureConverterPath' in options ? options.failureConverterPath : dataConverterFromEnv().failureConverterPath;
+  const failureConverterPath = 'failureConverterPath' in options ? options.failureConverterPath : maestroDataConverter().failureConverterPath;
   const key = failureConverterPath ?? '';
   let bundle = bundles.get(key);
   if (!bundle) {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { maestroDataConverter } from '../../client/codec';
+import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
 import { approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';

@@ -1,6 +1,6 @@
 import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { maestroDataConverter } from '../../client/codec';
+import { maestroDataConverter } from '../../connection/codec';
 import { loadScenarios, replayInput, type RecordedScenario } from '../histories/recorded';
 import { workflowBundle } from '../helpers/temporal-env';
 

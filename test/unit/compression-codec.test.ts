@@ -1,5 +1,5 @@
 import { defaultPayloadConverter } from '@temporalio/common';
-import { COMPRESS_FROM_BYTES, GZIP_ENCODING, GzipPayloadCodec } from '../../client/compression-codec';
+import { COMPRESS_FROM_BYTES, GZIP_ENCODING, GzipPayloadCodec } from '../../connection/compression-codec';
 
 describe('GzipPayloadCodec', () => {
   const codec = new GzipPayloadCodec();
