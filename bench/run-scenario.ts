@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { awaitOutcome } from '../client/run-handle';
+import { awaitOutcome } from '../client/run/handle';
 import { startDeployment } from '../client/start-run';
 import { criticalPath } from '../plan/graph';
 import type { NormalizedPlan } from '../plan/types';

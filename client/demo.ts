@@ -5,7 +5,7 @@ import { connectClient } from './connection';
 import { type ConnectionSettings } from '../connection/settings';
 import { loadPlan } from './load-plan';
 import type { Output } from './output';
-import { awaitOutcome } from './run-handle';
+import { awaitOutcome } from './run/handle';
 import { startDeployment } from './start-run';
 
 /** The plan `npm start` runs: four small HTTP services deployed on this machine, over the three node queues. */

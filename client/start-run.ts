@@ -5,7 +5,7 @@ import type { deploymentWorkflow } from '../workflows/deployment';
 import { deploymentWorkflowId } from '../workflows/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { RefusedError } from './errors';
-import type { DeploymentHandle } from './run-handle';
+import type { DeploymentHandle } from './run/handle';
 
 /**
  * Temporal refuses a workflow start whose search attribute value is over 2 KiB

@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient } from './connection';
 import { type ConnectionSettings } from '../connection/settings';
 import { RefusedError } from './errors';
-import { existingRun, type DeploymentHandle } from './run-handle';
+import { existingRun, type DeploymentHandle } from './run/handle';
 
 /** Connects, finds the open run (unknown id: exit 2, ended: exit 3), runs `fn`, closes. */
 export async function withRun<T>(connection: ConnectionSettings, runId: string, fn: (handle: DeploymentHandle) => Promise<T>): Promise<T> {

@@ -9,10 +9,11 @@ import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { clusterNodes, PlanInvalidError } from '../load-plan';
 import type { Output } from '../output';
-import { awaitOutcome, fetchProgress } from '../run-handle';
+import { awaitOutcome } from '../run/handle';
+import { fetchProgress } from '../run/progress';
 import { renderExecResults, type ExecResult } from '../render/exec-results';
 import { startDeployment } from '../start-run';
-import { fetchStepOutput } from '../watch/history';
+import { fetchStepOutput } from '../run/history';
 
 /** The plan name of `exec` runs: they show in `list` under it and are left out of delivery figures. */
 export const EXEC_PLAN_NAME = 'maestro-exec';

@@ -1,7 +1,8 @@
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
-import { existingRun, fetchProgress } from '../run-handle';
+import { existingRun } from '../run/handle';
+import { fetchProgress } from '../run/progress';
 import { renderStatus } from '../render/status-text';
 
 export interface StatusOptions {

@@ -5,13 +5,14 @@ import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
 import { EXIT, type ExitCode } from '../exit-codes';
 import type { Output } from '../output';
-import { existingRun, fetchProgress, type DeploymentHandle } from '../run-handle';
+import { existingRun, type DeploymentHandle } from '../run/handle';
+import { fetchProgress } from '../run/progress';
 import { etaText, liveLines } from '../render/live-lines';
 import { oneLine } from '../render/table';
-import { estimateRun } from '../watch/eta';
-import { diffProgress, type WatchEvent } from '../watch/events';
-import { fetchRunInput, liveStepDetails } from '../watch/history';
-import { LiveView } from '../watch/live-view';
+import { estimateRun } from '../run/eta';
+import { diffProgress, type WatchEvent } from '../run/events';
+import { fetchRunInput, liveStepDetails } from '../run/history';
+import { LiveView } from '../render/live-view';
 
 export interface WatchRunOptions {
   client: Client;

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../plan/durations';
 import { approveHint, decideHint } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
-import type { RunEta } from '../watch/eta';
+import type { RunEta } from '../run/eta';
 import { oneLine } from './table';
 
 const MARK: Record<string, string> = {

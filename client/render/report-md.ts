@@ -1,6 +1,6 @@
 import { formatDuration } from '../../plan/durations';
-import type { DoraReport } from './dora';
-import type { RunReport } from './run-report';
+import type { DoraReport } from '../run/dora';
+import type { RunReport } from '../run/report';
 import { oneLine } from './table';
 
 const d = (ms?: number): string => (ms === undefined ? '–' : formatDuration(ms));

@@ -1,7 +1,7 @@
-import { buildRunReport } from '../../client/render/run-report';
+import { buildRunReport } from '../../client/run/report';
 import { liveLines } from '../../client/render/live-lines';
-import { estimateRun } from '../../client/watch/eta';
-import { diffProgress } from '../../client/watch/events';
+import { estimateRun } from '../../client/run/eta';
+import { diffProgress } from '../../client/run/events';
 import type { GateProgress, RunProgress } from '../../workflows/progress';
 import { planFrom } from '../helpers/plans';
 

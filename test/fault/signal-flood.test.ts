@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { awaitOutcome } from '../../client/run-handle';
+import { awaitOutcome } from '../../client/run/handle';
 import { MAX_REFUSED_AUDIT_ENTRIES } from '../../workflows/handlers';
 import { approveSignal, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';

@@ -1,6 +1,7 @@
 import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
 import type { NormalizedPlan } from '../../plan/types';
-import { awaitOutcome, fetchProgress, type DeploymentHandle } from '../../client/run-handle';
+import { awaitOutcome, type DeploymentHandle } from '../../client/run/handle';
+import { fetchProgress } from '../../client/run/progress';
 import type { deploymentWorkflow } from '../../workflows/deployment';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { RunOutcome, RunProgress } from '../../workflows/progress';

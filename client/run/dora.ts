@@ -1,4 +1,4 @@
-import type { RunSummary } from '../commands/list';
+import type { RunSummary } from './list';
 
 /** Final states that count as a failed change: the deployment did not go through. */
 export const CHANGE_FAILURE_STATES: readonly string[] = ['failed', 'rolled-back', 'rollback-incomplete'];
