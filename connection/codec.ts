@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { GzipPayloadCodec } from './compression-codec';
+import { undecodablePayload } from './undecodable';
 
 /**
  * Optional payload encryption: every payload (workflow and activity inputs and results, signal,
@@ -52,7 +53,9 @@ export function keyId(key: Buffer): string {
  * AES-256-GCM over the whole serialized payload (metadata included), laid out as
  * `iv (12) | ciphertext | tag (16)` — the layout of Temporal's encryption samples in other SDKs.
  * Without a key it encrypts nothing and lets plain payloads through; it refuses, with a reason,
- * to decode a sealed payload it has no key for. Plain payloads are always accepted, so a
+ * to decode a sealed payload it has no key for or sealed with another key (a configuration
+ * error: the workflow task retries until the key is fixed). A payload that is truncated or fails
+ * authentication decodes to the `undecodable` stand-in (connection/undecodable.ts). Plain payloads are always accepted, so a
  * `temporal workflow signal --input` sent to an encrypted run still arrives.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
@@ -86,12 +89,18 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const sealedWith = text(payload.metadata?.[KEY_ID_METADATA]) ?? '?';
       if (!this.key) throw new PayloadKeyError(`a payload is encrypted (key ${sealedWith}) and ${PAYLOAD_KEY_ENV} is not set here`);
       if (sealedWith !== this.id) throw new PayloadKeyError(`a payload is encrypted with key ${sealedWith}, but ${PAYLOAD_KEY_ENV} here is key ${this.id}`);
+      // From here the key is right and the payload itself is bad (truncated, tampered with):
+      // a stand-in the message handlers refuse, not an exception that would wedge the run.
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadKeyError('an encrypted payload is truncated');
-      const decipher = createDecipheriv(CIPHER, this.key, data.subarray(0, IV_BYTES));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      if (data.length < IV_BYTES + TAG_BYTES) return undecodablePayload('an encrypted payload is truncated');
+      try {
+        const decipher = createDecipheriv(CIPHER, this.key, data.subarray(0, IV_BYTES));
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+        const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        return temporal.api.common.v1.Payload.decode(plain);
+      } catch {
+        return undecodablePayload('an encrypted payload fails authentication (tampered with, or not sealed by Maestro)');
+      }
     });
   }
 }

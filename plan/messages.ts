@@ -114,9 +114,20 @@ export const abortPayload: PayloadSchema<AbortPayload & { rollback: boolean }> =
 export type PausePayload = { by?: string } | undefined;
 export const pausePayload: PayloadSchema<{ by?: string }> = { fields: { by: optional(text({ max: 200 })) }, optional: true };
 
+/**
+ * The field of the stand-in value a payload decodes to when Maestro's codecs refuse it (a gzip
+ * bomb, a tampered sealed payload: connection/undecodable.ts); its value says why.
+ */
+export const UNDECODABLE_FIELD = 'maestroUndecodable';
+
+/** Longest refusal reason kept: a payload with a thousand unknown keys must not make a megabyte of audit. */
+export const MAX_REASON_CHARS = 500;
+
 /** Checks a payload; returns the cleaned value, or one line saying everything that is wrong with it. */
 export function parsePayload<T>(schema: PayloadSchema<T>, payload: unknown): { ok: true; value: T } | { ok: false; reason: string } {
   if (payload === undefined && schema.optional) return { ok: true, value: undefined as T };
+  const undecodable = (payload as Record<string, unknown> | null | undefined)?.[UNDECODABLE_FIELD];
+  if (typeof undecodable === 'string') return { ok: false, reason: clip(`undecodable payload: ${undecodable}`) };
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { ok: false, reason: `malformed payload: expected an object, got ${describe(payload)}` };
   }
@@ -124,7 +135,7 @@ export function parsePayload<T>(schema: PayloadSchema<T>, payload: unknown): { o
   const fields = schema.fields as Record<string, Field<unknown>>;
   const problems = Object.keys(input)
     .filter((key) => !(key in fields))
-    .map((key) => `${key}: unknown field (expected ${Object.keys(fields).join(', ')})`);
+    .map((key) => `${clip(key, 40)}: unknown field (expected ${Object.keys(fields).join(', ')})`);
   const value: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(fields)) {
     const raw = input[key];
@@ -137,5 +148,10 @@ export function parsePayload<T>(schema: PayloadSchema<T>, payload: unknown): { o
     if ('error' in checked) problems.push(`${key}: ${checked.error}`);
     else value[key] = checked.value;
   }
-  return problems.length ? { ok: false, reason: `malformed payload: ${problems.join('; ')}` } : { ok: true, value: value as T };
+  return problems.length ? { ok: false, reason: clip(`malformed payload: ${problems.join('; ')}`) } : { ok: true, value: value as T };
+}
+
+/** `text` cut to `max` characters, marked with an ellipsis when cut. */
+export function clip(text: string, max = MAX_REASON_CHARS): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

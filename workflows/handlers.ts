@@ -1,5 +1,5 @@
-import { setHandler } from '@temporalio/workflow';
-import { abortPayload, approvePayload, decidePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
+import { patched, setHandler } from '@temporalio/workflow';
+import { abortPayload, approvePayload, clip, decidePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
 import { Refusal, type GateKeeper } from './gates';
@@ -15,6 +15,7 @@ import {
   rejectUpdate,
   resumeSignal,
 } from './messages';
+import { PATCHES } from './patches';
 import type { RunBook } from './run-book';
 
 /** Refused messages kept in the audit trail; a flood beyond this is counted, not stored. */
@@ -27,7 +28,8 @@ function parsed<T>(result: { ok: true; value: T } | { ok: false; reason: string 
 
 function actorOf(payload: unknown): string {
   const approver = (payload as { approver?: unknown; by?: unknown } | undefined)?.approver ?? (payload as { by?: unknown } | undefined)?.by;
-  return typeof approver === 'string' && approver ? approver : 'unknown';
+  // A refused message's claimed name is kept only as long as a real one may be.
+  return typeof approver === 'string' && approver ? clip(approver, 200) : 'unknown';
 }
 
 /**
@@ -45,7 +47,7 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
       book.progress.refusedNotRecorded = refusedDropped;
       return;
     }
-    gates.refuse({ actor: actorOf(payload), action, via: 'signal' }, err.message);
+    gates.refuse({ actor: actorOf(payload), action, via: 'signal' }, clip(err.message));
   };
 
   setHandler(progressQuery, () => book.progress);
@@ -93,12 +95,14 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
 
   setHandler(pauseSignal, async (payload) => {
     const by = parsePayload(pausePayload, payload);
+    if (!by.ok && patched(PATCHES.refuseMalformedPause)) return refuseSignal('pause', payload, new Refusal(by.reason));
     book.audit({ actor: (by.ok && by.value?.by) || 'operator', action: 'pause', via: 'signal', accepted: true });
     controls.setPaused(true);
     await children.syncPaused(() => controls.paused);
   });
   setHandler(resumeSignal, async (payload) => {
     const by = parsePayload(pausePayload, payload);
+    if (!by.ok && patched(PATCHES.refuseMalformedPause)) return refuseSignal('resume', payload, new Refusal(by.reason));
     const actor = (by.ok && by.value?.by) || 'operator';
     if (controls.pendingDecision) {
       refuseSignal('resume', payload, new Refusal(`a decision on ${controls.pendingDecision.service} is pending: use decide retry|skip|rollback|abort`));

@@ -8,4 +8,6 @@ export const PATCHES = {
   waitForDecisionWhenSettled: 'wait-for-decision-when-settled',
   /** A service started after a node was found down in this run tries that node last. */
   avoidKnownDownNodes: 'avoid-known-down-nodes',
+  /** A pause or resume signal with a malformed payload is refused (recorded) instead of obeyed. */
+  refuseMalformedPause: 'refuse-malformed-pause',
 } as const;

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type { Payload } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { approveSignal, pauseSignal, progressQuery } from '../../workflows/messages';
+import { gzipBomb } from '../helpers/bombs';
+import { logStep, planFrom, tempDir } from '../helpers/plans';
+import { startRun, type StartedRun } from '../helpers/runs';
+import { startDevServer } from '../helpers/temporal-env';
+import { useTestCluster } from '../helpers/test-cluster';
+import { waitFor } from '../helpers/wait-for';
+
+// Messages a hostile client sends, against the server's default limits (2 MiB payloads).
+let env: TestWorkflowEnvironment;
+
+useTestCluster((started) => ({ env } = started), { server: () => startDevServer() });
+
+function gatedPlan(name: string) {
+  const log = join(tempDir(), 'log');
+  return planFrom(
+    JSON.stringify({
+      apiVersion: 'maestro/v1',
+      name,
+      defaults: { retry: { maxAttempts: 1 } },
+      approvals: { gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: {
+        first: { node: 'macpro51', steps: [{ name: 'x', run: logStep(log), undo: logStep(log) }] },
+        second: { node: 'macbook-air', dependsOn: ['first'], steps: [{ name: 'x', run: logStep(log), undo: logStep(log) }] },
+      },
+    }),
+  );
+}
+
+const untilGateOpen = (run: StartedRun) => waitFor('the gate to open', async () => (await run.handle.query(progressQuery)).gates[0]?.state === 'open');
+
+/** A signal with raw payloads, past the client's codecs, as any gRPC client can send it. */
+async function rawSignal(run: StartedRun, signalName: string, payloads: Payload[]): Promise<void> {
+  await env.client.workflowService.signalWorkflowExecution({
+    namespace: env.namespace ?? 'default',
+    workflowExecution: { workflowId: run.runId },
+    signalName,
+    input: { payloads },
+    identity: 'hostile',
+  });
+}
+
+/** The run's workflow task does not keep failing (a stuck run would show attempts piling up). */
+async function notStuck(run: StartedRun): Promise<void> {
+  const { raw } = await run.handle.describe();
+  expect(raw.pendingWorkflowTask?.attempt ?? 1).toBeLessThan(2);
+}
+
+describe('hostile messages', () => {
+  it('a 200 MB gzip bomb as an approve signal is refused and recorded; the worker stays small and the run goes on', async () => {
+    const run = await startRun(env, gatedPlan('gzip-bomb'));
+    await untilGateOpen(run);
+    const bomb = await gzipBomb(200 * 1024 * 1024);
+    const rssBefore = process.memoryUsage().rss;
+    await rawSignal(run, 'approve', [bomb]);
+    const refused = await waitFor('the bomb to be refused', async () => (await run.handle.query(progressQuery)).audit.find((e) => !e.accepted));
+    // The workers run in this process: inflating the bomb would have cost 200 MB and more.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+    expect(refused).toMatchObject({ action: 'approve', via: 'signal', actor: 'unknown', reason: expect.stringMatching(/^undecodable payload: a binary\/gzip payload inflates past/) });
+    await notStuck(run);
+
+    await run.handle.signal(approveSignal, { approver: 'ops-lead', wave: 2 });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+  }, 90_000);
+
+  it('a refused signal with a 1 MB approver and a thousand unknown fields leaves a small audit entry; status still reads', async () => {
+    const run = await startRun(env, gatedPlan('audit-bloat'));
+    await untilGateOpen(run);
+    const junk = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`field-${i}-${'k'.repeat(200)}`, 1]));
+    await run.handle.signal(approveSignal, { approver: 'a'.repeat(1024 * 1024), ...junk } as never);
+    await run.handle.signal(pauseSignal, { by: 42 } as never);
+    const progress = await waitFor('both refusals', async () => {
+      const p = await run.handle.query(progressQuery);
+      return p.audit.length >= 2 ? p : undefined;
+    });
+    expect(JSON.stringify(progress.audit).length).toBeLessThan(4096);
+    expect(progress.audit.map((e) => [e.action, e.accepted])).toEqual([
+      ['approve', false],
+      ['pause', false],
+    ]);
+    expect(progress.audit[0]?.actor.length).toBeLessThanOrEqual(200);
+    // A malformed pause is refused, not obeyed.
+    expect(progress.state).toBe('awaiting-approval');
+
+    await run.handle.signal(approveSignal, { approver: 'ops-lead', wave: 2 });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+  }, 90_000);
+});
