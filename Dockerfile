@@ -4,6 +4,7 @@ FROM node:20-bookworm-slim
 WORKDIR /opt/maestro
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY plan plan
+COPY trust trust
 COPY workflows workflows
 COPY activities activities
 COPY connection connection

@@ -22,6 +22,7 @@ export default tseslint.config(
         'error',
         {
           zones: [
+            { target: './trust', from: ['./plan', './workflows', './activities', './connection', './workers', './client', './bench'], message: 'trust/ (signatures, keys, canonical JSON) is a bottom layer beside plan/.' },
             { target: './plan', from: ['./workflows', './activities', './connection', './workers', './client', './bench'], message: 'plan/ is the bottom layer.' },
             { target: './workflows', from: ['./connection', './workers', './client', './bench'], message: 'workflows/ import plan/ and @temporalio/workflow only.' },
             { target: './activities', from: ['./workflows', './connection', './workers', './client', './bench'], message: 'activities/ do not reach up into workflows, workers or the CLI.' },
@@ -35,7 +36,7 @@ export default tseslint.config(
   },
   {
     // Deterministic code: bundled into workflows, so no Node built-ins and no activity values.
-    files: ['workflows/**/*.ts', 'plan/**/*.ts'],
+    files: ['workflows/**/*.ts', 'plan/**/*.ts', 'trust/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

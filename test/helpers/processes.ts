@@ -17,7 +17,7 @@ import { waitFor } from './wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 const MAESTRO_BIN = join(ROOT, 'bin', 'maestro.js');
-const SOURCE_DIRS = ['plan', 'workflows', 'activities', 'workers', 'client'];
+const SOURCE_DIRS = ['plan', 'trust', 'workflows', 'activities', 'connection', 'workers', 'client'];
 const spawned = new Set<ChildProcess>();
 
 
