@@ -6,7 +6,7 @@ import { FAILURE_TYPES } from './failure-types';
 import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
 import { OutputTail } from './output-tail';
-import { createRedactor, resolveEnv } from './secrets';
+import { createRedactor, inheritedEnv, resolveEnv, runSecretValues } from './secrets';
 import { supervise, type Outcome } from './supervise';
 import type {
   CommandFailedDetails,
@@ -70,12 +70,13 @@ export function createRunCommand(deps: ResolvedDeps) {
       throw ApplicationFailure.nonRetryable(`${where}: timeout must be positive`, FAILURE_TYPES.invalidStep);
     }
     const { vars, secrets } = resolveEnv(input.env, deps.env, where);
-    const redactor = createRedactor(secrets);
+    // Every fromEnv value of the run, not only this step's: another step may print $NEON_URL.
+    const redactor = createRedactor([...secrets, ...runSecretValues(context.runSecretEnv, deps.env)]);
     await assertDirectory(input.cwd, where);
     ctx.cancellationSignal.throwIfAborted();
 
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...inheritedEnv(process.env),
       ...vars,
       // Last, so a plan cannot shadow them.
       MAESTRO_PLAN: context.plan,

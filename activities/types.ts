@@ -14,6 +14,11 @@ export interface StepContext {
   phase: 'do' | 'undo';
   /** Stable across retries of the same step in the same run (`MAESTRO_IDEMPOTENCY_KEY`). */
   idempotencyKey: string;
+  /**
+   * Every `fromEnv` variable of the run's plan: the worker redacts their values (where it has
+   * them) from this step's output too. Absent in steps scheduled before it existed.
+   */
+  runSecretEnv?: string[];
 }
 
 export interface RunCommandInput {

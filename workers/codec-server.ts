@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -6,8 +7,11 @@ import type { Logger } from 'pino';
 /**
  * The payload codec over HTTP, as the Temporal Web UI (and `temporal --codec-endpoint`) expect
  * it: `POST /encode` and `POST /decode` with `{"payloads": [{"metadata": {k: base64}, "data":
- * base64}]}` in and out. Browsers may call it only from the given UI origins (CORS); it binds
- * to loopback by default, because whoever reaches it can read every payload.
+ * base64}]}` in and out. Whoever reaches it can read every payload, so it answers only the Web UI
+ * it serves: it binds to loopback, its URL carries a random token (`http://127.0.0.1:P/<token>`,
+ * handed to the UI with `--ui-codec-endpoint`), and a request must come from one of the UI's
+ * origins — a local process without an Origin header, or a web page of another origin, is
+ * refused (403). `maestro` itself decodes with its own codecs and never needs the endpoint.
  */
 export interface CodecServerOptions {
   /** The data converter's codecs, in its order: encode applies them first to last, decode last to first. */
@@ -18,7 +22,7 @@ export interface CodecServerOptions {
 }
 
 export interface CodecServer {
-  /** Base URL to hand to the UI (`--ui-codec-endpoint`). */
+  /** Base URL to hand to the UI (`--ui-codec-endpoint`), the token included: as secret as the payload key while the server runs. */
   url: string;
   close(): Promise<void>;
 }
@@ -43,8 +47,9 @@ class HttpError extends Error {
 
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const origins = new Set(options.uiOrigins);
+  const token = randomBytes(24).toString('base64url');
   const server = createServer((req, res) => {
-    handle(req, res, options.codecs, origins).catch((err: unknown) => {
+    handle(req, res, options.codecs, origins, token).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) options.logger?.warn({ err }, 'codec endpoint failed');
       send(res, status, { message: (err as Error).message });
@@ -56,23 +61,22 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}`;
-  options.logger?.info({ url, uiOrigins: options.uiOrigins }, 'payload codec endpoint listening');
+  const url = `http://${host}:${port}/${token}`;
+  options.logger?.info({ url: `http://${host}:${port}/…`, uiOrigins: options.uiOrigins }, 'payload codec endpoint listening');
   return {
     url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, codecs: PayloadCodec[], origins: Set<string>): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, codecs: PayloadCodec[], origins: Set<string>, token: string): Promise<void> {
   const origin = req.headers.origin;
-  // No Origin: a CLI or a script on this machine. A foreign one: a web page that is not the UI.
-  if (origin !== undefined && !origins.has(origin)) throw new HttpError(403, `origin ${origin} may not use this codec endpoint`);
-  if (origin !== undefined) {
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
-    res.setHeader('Vary', 'Origin');
-  }
+  // No Origin: a process on this machine, not the UI's page. A foreign one: another web page.
+  if (origin === undefined) throw new HttpError(403, 'this codec endpoint answers only the Web UI (no Origin header)');
+  if (!origins.has(origin)) throw new HttpError(403, `origin ${origin.slice(0, 100)} may not use this codec endpoint`);
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  res.setHeader('Vary', 'Origin');
   if (req.method === 'OPTIONS') {
     res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
@@ -80,7 +84,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, codecs: Payload
     res.writeHead(204).end();
     return;
   }
-  const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
+  const [, given = '', action = '', ...rest] = ((req.url ?? '').split('?')[0] ?? '').replace(/\/+$/, '').split('/');
+  if (!sameToken(given, token)) throw new HttpError(403, 'wrong or missing codec endpoint token');
+  const path = rest.length ? '' : `/${action}`;
   if (path !== '/encode' && path !== '/decode') throw new HttpError(404, 'POST /encode or /decode');
   if (req.method !== 'POST') throw new HttpError(405, 'POST only');
   let payloads = fromJson(await readBody(req));
@@ -102,6 +108,12 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'the body is not JSON');
   }
+}
+
+function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function fromJson(body: unknown): Payload[] {

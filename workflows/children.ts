@@ -62,7 +62,7 @@ export class ServiceChildren {
       .run(() =>
         executeChild(serviceWorkflow, {
           workflowId: serviceWorkflowId(book.progress.runId, name),
-          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, startPaused: paused }],
+          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv, startPaused: paused }],
           // A cancelled child undoes its own steps; wait for that before going on.
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -137,7 +137,7 @@ export class ServiceChildren {
     if (!outcome) return { steps: progress.steps, failures: [] };
     return executeChild(serviceUndoWorkflow, {
       workflowId: serviceUndoWorkflowId(book.progress.runId, name),
-      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, completed: outcome.completed, steps: progress.steps, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs }],
+      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, completed: outcome.completed, steps: progress.steps, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `undo ${name} (wave ${progress.wave})`,
     }).catch((err: Error) => ({ steps: progress.steps, failures: [{ service: name, step: '*', error: err.message }] }));

@@ -3,6 +3,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import { computeWaves } from '../plan/graph';
 import { approveHint } from '../plan/messages';
 import { routeServices } from '../plan/routing';
+import { secretEnvNames } from '../plan/secret-names';
 import { firstUnsettledWave, type ServiceState } from '../plan/scheduling';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
@@ -30,6 +31,8 @@ export class RunBook {
   readonly routes: Record<string, string[]>;
   /** Nodes a service of this run found down (no worker took its step within nodeTimeout). */
   readonly nodesDown = new Set<string>();
+  /** The plan's `fromEnv` names for the children's inputs; left out when there are none, so such inputs stay as they were. */
+  readonly secretEnv: { runSecretEnv?: string[] };
   private changes = 0;
   private readonly stateOf: Record<string, ServiceState> = {};
   /**
@@ -43,6 +46,8 @@ export class RunBook {
     const waves = computeWaves(plan);
     waves.forEach((wave, i) => wave.forEach((s) => this.waveOf.set(s, i + 1)));
     this.routes = routeServices(plan);
+    const names = secretEnvNames(plan);
+    this.secretEnv = names.length ? { runSecretEnv: names } : {};
     const services: Record<string, ServiceProgress> = {};
     for (const s of plan.services) {
       this.stateOf[s.name] = 'pending';

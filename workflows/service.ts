@@ -13,6 +13,8 @@ export interface ServiceRunInput {
   /** Nodes that may run the service, preferred first (from `routeServices`). */
   candidates: string[];
   nodeTimeoutMs: number;
+  /** Every `fromEnv` variable of the plan, redacted from every step's output. */
+  runSecretEnv?: string[];
   /** The run was paused when this child started. */
   startPaused?: boolean;
 }
@@ -29,7 +31,7 @@ const now = () => new Date(Date.now()).toISOString();
  */
 export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOutcome> {
   const { service } = input;
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs };
+  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
   const progress: ServiceProgress = {
     name: service.name,
     wave: input.wave,
@@ -111,11 +113,13 @@ export interface ServiceUndoInput {
   /** The step progress of the deploy, updated as undos run. */
   steps: StepProgress[];
   nodeTimeoutMs: number;
+  /** Every `fromEnv` variable of the plan, redacted from every undo's output. */
+  runSecretEnv?: string[];
 }
 
 /** Undoes a succeeded service during a cross-service rollback; never fails — it reports what could not be undone. */
 export async function serviceUndoWorkflow(input: ServiceUndoInput): Promise<UndoOutcome> {
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: input.service, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs };
+  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: input.service, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
   const progress: ServiceProgress = { name: input.service, wave: input.wave, state: 'rolling-back', nodesDown: [], startedAt: now(), steps: input.steps };
   setHandler(serviceProgressQuery, () => progress);
   const failures: RollbackFailure[] = await unwindSteps(input.completed, (step) => undoStep(step, ctx, progress), input.service);

@@ -25,6 +25,13 @@ export interface StepRunContext {
   /** Workflow id of the service child: the root of idempotency keys. */
   serviceWorkflowId: string;
   nodeTimeoutMs: number;
+  /** Every `fromEnv` variable of the plan (`secretEnvNames`), redacted from every step's output. */
+  runSecretEnv?: string[];
+}
+
+/** Only when there are any, so the activity inputs of plans without secrets stay as they were. */
+function secretsOf(ctx: StepRunContext): { runSecretEnv?: string[] } {
+  return ctx.runSecretEnv?.length ? { runSecretEnv: ctx.runSecretEnv } : {};
 }
 
 /** Why a step failed: `nodeDown` when no worker of the node took the task within nodeTimeout. */
@@ -66,7 +73,7 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
   progress.startedAt ??= new Date(Date.now()).toISOString();
   const summary = `${ctx.service}/${step.name} @ ${node}`;
   const common = { activityId: `${step.name}@${node}`, retry: step.retry, summary };
-  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'do') };
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'do'), ...secretsOf(ctx) };
   try {
     if (step.kind === 'wait') {
       await sleep(step.waitMs ?? 0, { summary: `${ctx.service}/${step.name}: wait` });
@@ -98,7 +105,7 @@ export async function runUndoOnNode(
   step: { name: string; node: string; undo: CommandSpec; env: Record<string, EnvValue>; cwd: string; timeoutMs: number; retry: RetrySpec },
   ctx: StepRunContext,
 ): Promise<string | undefined> {
-  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'undo') };
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'undo'), ...secretsOf(ctx) };
   try {
     const result = await activities(step.node, ctx, {
       activityId: `undo:${step.name}@${step.node}`,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { GzipPayloadCodec } from '../../connection/compression-codec';
 import { AesGcmPayloadCodec, ENCODED_FAILURE_CONVERTER_PATH, ENCRYPTED_ENCODING, keyId, maestroDataConverter, PayloadKeyError, payloadKeyFromEnv } from '../../connection/codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
+import { gzipBomb } from '../helpers/bombs';
 
 const key = randomBytes(32);
 const codec = new AesGcmPayloadCodec(key);
@@ -58,7 +60,7 @@ describe('codec endpoint for the Web UI', () => {
   let server: CodecServer;
 
   beforeAll(async () => {
-    server = await startCodecServer({ codecs: [codec], uiOrigins: [uiOrigin] });
+    server = await startCodecServer({ codecs: [new GzipPayloadCodec(), codec], uiOrigins: [uiOrigin] });
   });
 
   afterAll(async () => {
@@ -91,6 +93,25 @@ describe('codec endpoint for the Web UI', () => {
     const encoded = await post('/encode', { payloads: [payload] });
     const [again] = ((await encoded.json()) as { payloads: Array<{ metadata: Record<string, string> }> }).payloads;
     expect(Buffer.from(again!.metadata.encoding!, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
+  });
+
+  it('answers only the UI: a local process without an Origin header, or without the token, is refused', async () => {
+    const [sealed] = await codec.encode([plain({ secret: 'marker' })]);
+    const body = JSON.stringify({ payloads: [asJson(sealed!)] });
+    const noOrigin = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    expect(noOrigin.status).toBe(403);
+    expect(await noOrigin.text()).not.toContain('marker');
+    const base = new URL(server.url);
+    expect(base.pathname.length).toBeGreaterThan(20);
+    for (const path of ['/decode', '/wrong-token/decode', `${base.pathname}x/decode`]) {
+      const res = await fetch(`${base.origin}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: uiOrigin }, body });
+      expect([path, res.status]).toEqual([path, 403]);
+    }
+    const bomb = await gzipBomb(64 * 1024 * 1024);
+    const res = await post('/decode', { payloads: [asJson(bomb)] });
+    expect(res.status).toBe(200);
+    const [decoded] = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads;
+    expect(Buffer.from(decoded!.data, 'base64').toString()).toMatch(/inflates past/);
   });
 
   it('refuses other origins, other paths and bodies that are not payloads', async () => {

@@ -16,6 +16,8 @@ import { startRun } from '../helpers/runs';
 const SECRET = `s3cr3t-${randomBytes(6).toString('hex')}`;
 const ARGV_MARKER = `argv-marker-${randomBytes(4).toString('hex')}`;
 const FAILURE_MARKER = `failure-marker-${randomBytes(4).toString('hex')}`;
+/** A secret whose URL-encoded form differs from itself. */
+const URL_SECRET = `p@ss/w:rd+${randomBytes(6).toString('hex')}`;
 const keyEnv = { MAESTRO_PAYLOAD_KEY: randomBytes(32).toString('base64') };
 const codec = new AesGcmPayloadCodec(Buffer.from(keyEnv.MAESTRO_PAYLOAD_KEY, 'base64'));
 const dataConverter = maestroDataConverter(keyEnv);
@@ -34,7 +36,7 @@ beforeAll(async () => {
   server = await startServerProcessTracked({ port: await freePort(), uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
   target = await connectTarget(server.address, dataConverter);
   cluster = await startCluster(target, { nodes: ['mac-studio', 'macbook-air'], dataConverter });
-  worker = await startNodeWorkerProcess({ node: 'macpro51', address: server.address, env: { ...keyEnv, DB_PASSWORD: SECRET, LOG_LEVEL: 'debug' } });
+  worker = await startNodeWorkerProcess({ node: 'macpro51', address: server.address, env: { ...keyEnv, DB_PASSWORD: SECRET, URL_SECRET, LOG_LEVEL: 'debug' } });
 }, 180_000);
 
 afterAll(async () => {
@@ -126,6 +128,34 @@ describe('secrets and payload encryption', () => {
     // The worker logged the commands and their failure at debug level, redacted.
     expect(worker.stderr()).toContain('command failed');
     expect(worker.stderr()).not.toContain(SECRET);
+  }, 90_000);
+
+  it('every step of a run redacts every fromEnv value of the plan, also URL-encoded and base64; no command sees the payload key', async () => {
+    const print = `const e = process.env, b = (s) => Buffer.from(s || ''); console.log(['plain ' + e.DB_PASSWORD, 'url ' + encodeURIComponent(e.URL_SECRET), 'b64 ' + b(e.DB_PASSWORD).toString('base64'), 'b64url ' + b(e.URL_SECRET).toString('base64url'), 'key ' + (e.MAESTRO_PAYLOAD_KEY || 'none')].join('\\n')); process.exit(1)`;
+    const plan = planFrom(
+      JSON.stringify({
+        apiVersion: 'maestro/v1',
+        name: 'secret-forms',
+        defaults: { retry: { maxAttempts: 1 } },
+        services: {
+          // This step declares no secret, yet prints both from the worker's environment.
+          leaky: { node: 'macpro51', steps: [{ name: 'print', run: [process.execPath, '-e', print] }] },
+          declares: { node: 'macpro51', dependsOn: ['leaky'], steps: [{ name: 'use', env: { A: { fromEnv: 'DB_PASSWORD' }, B: { fromEnv: 'URL_SECRET' } }, run: ['true'] }] },
+        },
+      }),
+    );
+    const run = await startRun(target, plan);
+    const { progress } = await run.finished();
+    const error = progress.services.leaky?.steps[0]?.error ?? '';
+    expect(error.split('\n').slice(1)).toEqual(['plain ***', 'url ***', 'b64 ***', 'b64url ***', 'key none']);
+    const forms = [SECRET, URL_SECRET, encodeURIComponent(URL_SECRET), Buffer.from(SECRET).toString('base64'), Buffer.from(URL_SECRET).toString('base64url'), keyEnv.MAESTRO_PAYLOAD_KEY];
+    const decoded = await historyText(await target.client.workflow.getHandle(serviceWorkflowId(run.runId, 'leaky')).fetchHistory(), codec);
+    for (const text of [JSON.stringify(progress), decoded, worker.stderr()]) for (const form of forms) expect(text).not.toContain(form);
+
+    // `maestro exec -- env`, counted: the worker's environment, without the payload key.
+    const exec = spawnMaestro(['exec', '--node', 'macpro51', '--address', server.address, '--', 'env | grep -c ^MAESTRO_PAYLOAD_KEY= ; env | grep -c ^URL_SECRET='], keyEnv);
+    expect((await exec.exited).code).toBe(0);
+    expect(exec.stdout()).toMatch(/^0\n1$/m);
   }, 90_000);
 
   it('the Web UI is told the codec endpoint, which decodes what the server stores', async () => {
