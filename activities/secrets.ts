@@ -9,7 +9,7 @@ export const REDACTED = '***';
  * Temporal credentials and TLS key paths. Commands never inherit them, and a plan cannot ask for
  * them with `fromEnv`. Everything else of the worker's environment is inherited (docs/plan-format.md).
  */
-export const MAESTRO_SECRET_ENV = /^(MAESTRO_PAYLOAD_KEY|MAESTRO_KEY|TEMPORAL_API_KEY|TEMPORAL_TLS_KEY|TEMPORAL_TLS_CERT|TEMPORAL_TLS_KEY_DATA|TEMPORAL_TLS_CERT_DATA|TEMPORAL_CODEC_AUTH)$/;
+export const MAESTRO_SECRET_ENV = /^(MAESTRO_PAYLOAD_KEY|MAESTRO_KEY|TEMPORAL_API_KEY|TEMPORAL_CODEC_AUTH|TEMPORAL_GRPC_META_.*|TEMPORAL_TLS_(CLIENT_)?(KEY|CERT)(_PATH|_DATA)?)$/;
 
 /** The worker's environment as commands inherit it: without Maestro's own secrets. */
 export function inheritedEnv(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
