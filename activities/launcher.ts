@@ -25,6 +25,13 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
+export interface LauncherHealth {
+  state: 'idle' | 'running' | 'exited';
+  pid?: number;
+  /** Host processes that exited since this worker started. */
+  exits: number;
+}
+
 /**
  * Starts commands through launcher-host.js, a small process forked once, so that a worker grown
  * large by its workflow cache never forks itself (see the host for the measurements). If the host
@@ -34,6 +41,7 @@ export class CommandLauncher {
   private host?: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private exits = 0;
 
   readonly spawn: Spawner = (request, onOutput) =>
     new Promise((resolve) => {
@@ -72,6 +80,15 @@ export class CommandLauncher {
     return this.host?.pid;
   }
 
+  /**
+   * For /healthz and the metrics: `idle` before the first command (the host starts on demand),
+   * `running` while the host lives, `exited` after it died, until the next command starts a new one.
+   */
+  health(): LauncherHealth {
+    if (this.host) return { state: 'running', pid: this.host.pid, exits: this.exits };
+    return { state: this.exits === 0 ? 'idle' : 'exited', exits: this.exits };
+  }
+
   /** Stops the host (commands it started keep running: they lead their own process groups). */
   close(): void {
     this.host?.kill('SIGKILL');
@@ -99,6 +116,7 @@ export class CommandLauncher {
     host.on('error', () => undefined);
     host.once('exit', (code, signal) => {
       if (this.host === host) this.host = undefined;
+      this.exits++;
       const error = new Error(`the command launcher (pid ${host.pid}) exited (${signal ?? `code ${code}`})`);
       for (const [id, pending] of this.pending) {
         this.pending.delete(id);

@@ -16,11 +16,22 @@ function ensureChromium() {
   execFileSync('bash', [join(__dirname, 'install-chromium.sh')], { stdio: 'inherit' });
 }
 
+// The metrics tests start Debian's prometheus on 127.0.0.1; install it where apt can.
+function ensurePrometheus() {
+  if (existsSync('/usr/bin/prometheus') || process.env.PROMETHEUS_PATH) return;
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
+    console.warn('prometheus: not found; the metrics tests need it (set PROMETHEUS_PATH, or apt-get install prometheus)');
+    return;
+  }
+  execFileSync('bash', [join(__dirname, 'install-prometheus.sh')], { stdio: 'inherit' });
+}
+
 try {
   for (const binary of ['cli', 'testServer']) {
     console.log(`${binary === 'cli' ? 'temporal CLI' : 'test server'}: ${resolveTemporalBinary(binary)}`);
   }
   if (process.argv.includes('--with-browser')) ensureChromium();
+  if (process.argv.includes('--with-prometheus')) ensurePrometheus();
 } catch (err) {
   console.error(err.message);
   process.exitCode = 1;

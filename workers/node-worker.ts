@@ -6,6 +6,8 @@ import { sharedLauncher } from '../activities/launcher';
 import { inlineSpawner } from '../activities/spawn';
 import { maestroDataConverter } from '../connection/codec';
 import { nodeTaskQueue } from '../plan/task-queues';
+import type { MaestroMetrics } from './metrics';
+import { stepMetricsInterceptor } from './step-metrics';
 import { workerTuning } from './worker-options';
 
 export interface NodeWorkerOptions {
@@ -18,6 +20,8 @@ export interface NodeWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
+  /** Counts and times step attempts (`--metrics`). Default: none. */
+  metrics?: MaestroMetrics;
 }
 
 /** A worker that runs the steps routed to one node. */
@@ -36,5 +40,6 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     }),
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
     dataConverter: options.dataConverter ?? maestroDataConverter(),
+    ...(options.metrics ? { interceptors: { activity: [stepMetricsInterceptor(options.metrics, options.node)] } } : {}),
   });
 }

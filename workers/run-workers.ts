@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import { maestroDataConverter } from '../connection/codec';
 import { connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { createNodeWorker } from './node-worker';
+import { sharedLauncher } from '../activities/launcher';
+import { createMaestroMetrics } from './metrics';
+import type { MetricsServer } from './metrics-server';
 import { createOrchestratorWorker } from './orchestrator-worker';
+import { workerTuning } from './worker-options';
+import { serveWorkerMetrics, type MetricsEndpoint } from './worker-metrics';
 
 export interface RunWorkersOptions {
   connection: ConnectionSettings;
@@ -15,8 +20,10 @@ export interface RunWorkersOptions {
   logger: Logger;
   /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
-  /** Called once every worker polls. */
-  onReady?: () => void | Promise<void>;
+  /** Called once every worker polls, with the metrics endpoint's URL when there is one. */
+  onReady?: (ready: { metricsUrl?: string }) => void | Promise<void>;
+  /** Serve `/metrics` and `/healthz` here (`--metrics HOST:PORT`). Default: no endpoint. */
+  metrics?: MetricsEndpoint;
 }
 
 /**
@@ -29,10 +36,16 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const dataConverter = options.dataConverter ?? maestroDataConverter();
   const connection = await NativeConnection.connect(connectionOptions(options.connection));
   const namespace = options.connection.namespace;
+  const metrics = options.metrics ? createMaestroMetrics() : undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     const workers: Worker[] = [];
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter }));
-    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter }));
+    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics }));
+    if (options.metrics && metrics) {
+      const launcher = options.nodes.length > 0 && workerTuning().commandLauncher ? sharedLauncher() : undefined;
+      metricsServer = await serveWorkerMetrics({ endpoint: options.metrics, metrics, connection, namespace, workers, orchestrator: options.orchestrator, launcher, logger });
+    }
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down workers');
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -42,14 +55,15 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     process.once('SIGTERM', onSignal);
     try {
       const running = Promise.all(workers.map((worker) => worker.run()));
-      logger.info({ address: options.connection.address, namespace, orchestrator: options.orchestrator, nodes: options.nodes }, 'workers polling');
-      await options.onReady?.();
+      logger.info({ address: options.connection.address, namespace, orchestrator: options.orchestrator, nodes: options.nodes, metrics: metricsServer?.url }, 'workers polling');
+      await options.onReady?.({ metricsUrl: metricsServer?.url });
       await running;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
   } finally {
+    await metricsServer?.close();
     await connection.close();
   }
 }

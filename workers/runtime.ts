@@ -21,9 +21,10 @@ let installed = false;
 
 /**
  * Routes the Temporal SDK's and Core's logs into `logger`. Must run once per process, before
- * anything creates a Runtime (a Worker, a NativeConnection, a test environment).
+ * anything creates a Runtime (a Worker, a NativeConnection, a test environment). With
+ * `coreMetricsAddress` (host:port), Core also exports the SDK's metrics there.
  */
-export function installRuntimeLogger(logger: Logger): Runtime {
+export function installRuntimeLogger(logger: Logger, options: { coreMetricsAddress?: string } = {}): Runtime {
   if (installed) return Runtime.instance();
   installed = true;
   return Runtime.install({
@@ -35,6 +36,10 @@ export function installRuntimeLogger(logger: Logger): Runtime {
       const level = EXPECTED_TOPOLOGY_NOTICES.some((m) => entry.message.startsWith(m)) ? 'debug' : SDK_TO_PINO[entry.level];
       logger[level]({ sdk: true, ...record }, entry.message);
     }),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      // Core serves the SDK's metrics on loopback; the metrics endpoint (metrics-server.ts) re-serves them beside Maestro's.
+      ...(options.coreMetricsAddress ? { metrics: { prometheus: { bindAddress: options.coreMetricsAddress, useSecondsForDurations: true } } } : {}),
+    },
   });
 }

@@ -19,3 +19,11 @@ export function intFlag(flag: string, text: string, { min = 1, max = Infinity }:
   }
   return n;
 }
+
+/** `HOST:PORT` (an IPv6 host in brackets); port 0 lets the system pick one. */
+export function hostPortFlag(flag: string, text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new InvalidInputError(`${flag}: expected HOST:PORT, got "${text}"`, 'For example 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines.');
+  return { host: match[1] ?? match[2]!, port };
+}

@@ -2,9 +2,11 @@ import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import { workerCommand } from '../commands/worker';
 import { devCommand } from '../commands/dev';
-import { intFlag } from './flags';
+import { hostPortFlag, intFlag } from './flags';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const METRICS_HELP = 'serve Prometheus metrics at /metrics and health at /healthz on this address (e.g. 127.0.0.1:9464)';
 
 const PORT_RANGE = { min: 1, max: 65535 };
 
@@ -14,9 +16,12 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
       .command('worker')
       .description('run workers on this machine: a node worker (--node) and/or the orchestrator (--orchestrator)')
       .option('--node <name>', 'run the steps routed to this node (repeatable)', collect)
-      .option('--orchestrator', 'run the deployment and service workflows'),
-  ).action((flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean }) =>
-    ctx.execute(() => workerCommand({ connection: settingsFromFlags(flags), node: flags.node, orchestrator: flags.orchestrator })),
+      .option('--orchestrator', 'run the deployment and service workflows')
+      .option('--metrics <host:port>', METRICS_HELP),
+  ).action((flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string }) =>
+    ctx.execute(() =>
+      workerCommand({ connection: settingsFromFlags(flags), node: flags.node, orchestrator: flags.orchestrator, metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics) }),
+    ),
   );
 
   program
@@ -26,7 +31,8 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
     .option('--db-file <file>', 'SQLite file that keeps runs across restarts (default .maestro/data/dev.sqlite)')
     .option('--demo', 'start the demo plan once everything runs')
-    .action((flags: { port: string; uiPort?: string; dbFile?: string; demo?: boolean }) =>
+    .option('--metrics <host:port>', METRICS_HELP)
+    .action((flags: { port: string; uiPort?: string; dbFile?: string; demo?: boolean; metrics?: string }) =>
       ctx.execute(() =>
         devCommand({
           output: ctx.output,
@@ -34,6 +40,7 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
           uiPort: flags.uiPort === undefined ? undefined : intFlag('--ui-port', flags.uiPort, PORT_RANGE),
           dbFile: flags.dbFile,
           demo: flags.demo,
+          metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics),
         }),
       ),
     );

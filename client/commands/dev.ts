@@ -13,6 +13,8 @@ export interface DevCommandOptions {
   dbFile?: string;
   /** Start the demo plan once everything runs. */
   demo?: boolean;
+  /** Serve the workers' Prometheus `/metrics` and `/healthz` here. Default: no endpoint. */
+  metrics?: { host: string; port: number };
 }
 
 /**
@@ -26,8 +28,10 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const { installRuntimeLogger } = await import('../../workers/runtime');
   const { startDemo, stopDemoServers } = await import('../demo');
   const { startCodecServer } = await import('../../workers/codec-server');
+  const { metricsEndpoint } = await import('../../workers/worker-metrics');
   const logger = createLogger();
-  installRuntimeLogger(logger);
+  const metrics = options.metrics ? await metricsEndpoint(options.metrics) : undefined;
+  installRuntimeLogger(logger, { coreMetricsAddress: metrics?.coreMetricsAddress });
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
@@ -49,10 +53,12 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       nodes: DEFAULT_NODES.map((n) => n.name),
       dataConverter,
       logger,
-      onReady: async () => {
+      metrics,
+      onReady: async ({ metricsUrl }) => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
         options.output.out(`Payload codec:   ${codecServer.url} (large payloads compressed${encrypts ? ', all encrypted' : ''}; the Web UI decodes through it)`);
+        if (metricsUrl) options.output.out(`Metrics:         ${metricsUrl}/metrics (health: ${metricsUrl}/healthz)`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
       },

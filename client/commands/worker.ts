@@ -8,6 +8,8 @@ export interface WorkerCommandOptions {
   node?: string[];
   /** Run the workflows (deployment and service). */
   orchestrator?: boolean;
+  /** Serve Prometheus `/metrics` and `/healthz` here. Default: no endpoint. */
+  metrics?: { host: string; port: number };
 }
 
 /** `maestro worker`: runs this machine's workers until SIGINT/SIGTERM. */
@@ -22,7 +24,9 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
   const { installRuntimeLogger } = await import('../../workers/runtime');
+  const { metricsEndpoint } = await import('../../workers/worker-metrics');
   const logger = createLogger();
-  installRuntimeLogger(logger);
-  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter });
+  const metrics = options.metrics ? await metricsEndpoint(options.metrics) : undefined;
+  installRuntimeLogger(logger, { coreMetricsAddress: metrics?.coreMetricsAddress });
+  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter, metrics });
 }
