@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CheckSpec } from '../plan/types';
+import { CHECK_KINDS, type CheckSpec } from '../plan/types';
+import { upgradeCheck, type RecordedCheck } from '../plan/upgrade';
 import { FAILURE_TYPES } from './failure-types';
 import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
@@ -9,22 +10,31 @@ import type { CheckResult, RunCheckHeartbeat, RunCheckInput } from './types';
 
 type Prober = (timeoutMs: number, cancel: AbortSignal) => Promise<Probe>;
 
-function proberFor(check: CheckSpec, where: string): Prober {
+/** The probe of a check; a check recorded before kinds (see plan/upgrade.ts) still needs exactly one target. */
+function proberFor(input: CheckSpec | RecordedCheck, where: string): Prober {
   const invalid = (why: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(`${where}: ${why}`, FAILURE_TYPES.invalidStep);
-  if ((check.http === undefined) === (check.tcp === undefined)) throw invalid('a check needs exactly one of http, tcp');
+  const recorded = input as RecordedCheck;
+  if (recorded.kind === undefined && (recorded.http === undefined) === (recorded.tcp === undefined)) throw invalid('a check needs exactly one of http, tcp');
+  const check = upgradeCheck(input);
   if (!(check.successes >= 1 && check.failures >= 1 && check.intervalMs >= 0 && check.timeoutMs > 0)) {
     throw invalid('check thresholds must be positive');
   }
-  if (check.http !== undefined) {
-    const url = check.http;
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid(`not an http(s) URL: ${url}`);
-    const target = { url, status: check.status, ...(check.bodyIncludes === undefined ? {} : { bodyIncludes: check.bodyIncludes }) };
-    return (timeoutMs, cancel) => probeHttp(target, timeoutMs, cancel);
+  switch (check.kind) {
+    case 'http': {
+      const url = check.http;
+      if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid(`not an http(s) URL: ${String(url)}`);
+      const target = { url, status: check.status, ...(check.bodyIncludes === undefined ? {} : { bodyIncludes: check.bodyIncludes }) };
+      return (timeoutMs, cancel) => probeHttp(target, timeoutMs, cancel);
+    }
+    case 'tcp': {
+      const target = typeof check.tcp === 'string' ? parseHostPort(check.tcp) : undefined;
+      if (!target) throw invalid(`not a host:port: ${String(check.tcp)}`);
+      return (timeoutMs, cancel) => probeTcp(target, timeoutMs, cancel);
+    }
+    default:
+      throw invalid(`unknown check kind ${JSON.stringify((check as { kind: unknown }).kind)} (this worker knows ${CHECK_KINDS.join(', ')})`);
   }
-  const target = parseHostPort(check.tcp ?? '');
-  if (!target) throw invalid(`not a host:port: ${check.tcp ?? ''}`);
-  return (timeoutMs, cancel) => probeTcp(target, timeoutMs, cancel);
 }
 
 export function createRunCheck(deps: ResolvedDeps) {
@@ -48,7 +58,7 @@ export function createRunCheck(deps: ResolvedDeps) {
     let good = 0;
     let bad = 0;
     let lastObservation = '';
-    log.info({ target: check.http ?? check.tcp, successes: check.successes, failures: check.failures }, 'check started');
+    log.info({ target: checkTarget(check), successes: check.successes, failures: check.failures }, 'check started');
     // Between probes too: with a long interval, a per-probe heartbeat alone could outlast the
     // heartbeat timeout, and cancellation would not arrive until the next probe.
     const heartbeater = new Heartbeater(
@@ -104,4 +114,8 @@ export function createRunCheck(deps: ResolvedDeps) {
       heartbeater.stop();
     }
   };
+}
+
+function checkTarget(check: CheckSpec | RecordedCheck): string | undefined {
+  return 'http' in check && check.http !== undefined ? check.http : 'tcp' in check ? check.tcp : undefined;
 }

@@ -1,4 +1,5 @@
 import type { CheckSpec, CommandSpec, EnvValue } from '../plan/types';
+import type { RecordedCheck } from '../plan/upgrade';
 
 /** Where a step runs, as the workflow knows it. Plain JSON: it travels in workflow history. */
 export interface StepContext {
@@ -66,7 +67,8 @@ export interface CommandTimedOutDetails {
 }
 
 export interface RunCheckInput {
-  check: CheckSpec;
+  /** A check of a run started before checks carried a kind is a RecordedCheck (plan/upgrade.ts). */
+  check: CheckSpec | RecordedCheck;
   context: StepContext;
 }
 

@@ -36,7 +36,7 @@ async function bench(args: BenchArgs): Promise<number> {
   let launcherPeakRssMb: number | undefined;
   const baselines = new Map<string, Promise<BaselineResult>>();
   const baseline = (plan: NormalizedPlan) => {
-    const sleeps = plan.services.some((s) => s.steps.some((step) => step.run && 'argv' in step.run && step.run.argv[0] === 'sleep'));
+    const sleeps = plan.services.some((s) => s.steps.some((step) => step.kind === 'run' && 'argv' in step.run && step.run.argv[0] === 'sleep'));
     if (!baselines.has(plan.name)) baselines.set(plan.name, sequentialBaseline(plan, args.quick && sleeps ? QUICK_SLEEP_SAMPLE : Infinity));
     return baselines.get(plan.name)!;
   };

@@ -22,7 +22,7 @@ export interface BaselineResult {
 export function planCommands(plan: NormalizedPlan): Array<{ argv: string[]; cwd: string }> {
   return plan.services.flatMap((s) =>
     s.steps.flatMap((step) => {
-      if (!step.run) return [];
+      if (step.kind !== 'run') return [];
       return [{ argv: 'argv' in step.run ? step.run.argv : ['/bin/sh', '-c', step.run.shell], cwd: step.cwd }];
     }),
   );

@@ -2,7 +2,7 @@
 import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
 import type { NodesInput, PlanInput, ServiceInput, StepInput } from './schema';
-import type { CheckSpec, CommandSpec, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, ServiceSpec, StepSpec } from './types';
+import type { CheckSpec, CommandSpec, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
 import { PLAN_API_VERSION } from './types';
 
 export interface NormalizeContext {
@@ -48,7 +48,7 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
     approvals: {
       approvers: [...(approvals.approvers ?? [])],
       allowSelfApproval: approvals.allowSelfApproval ?? PLAN_DEFAULTS.approvals.allowSelfApproval,
-      gates: (approvals.gates ?? []).map((g) => ({ beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
+      gates: (approvals.gates ?? []).map((g): WaveGate => ({ kind: 'wave', beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
     },
     services: orderedEntries(input.services, context.serviceOrder).map(([name, service]) => normalizeService(name, service, defaults)),
   };
@@ -82,11 +82,11 @@ function normalizeService(name: string, input: ServiceInput, defaults: StepDefau
     service.requires = { ...input.requires };
     if (input.requires.roles) service.requires.roles = [...input.requires.roles];
   }
-  if (input.approval !== undefined) service.approval = { service: name, ...normalizeGate(input.approval) };
+  if (input.approval !== undefined) service.approval = { kind: 'service', service: name, ...normalizeGate(input.approval) };
   return service;
 }
 
-function normalizeGate(input: { timeout?: number; onTimeout?: GateSpec['onTimeout']; minApprovals?: number }): GateSpec {
+function normalizeGate(input: { timeout?: number; onTimeout?: GateSpec['onTimeout']; minApprovals?: number }): Omit<GateSpec, 'kind' | 'beforeWave' | 'service'> {
   return {
     timeoutMs: input.timeout ?? PLAN_DEFAULTS.gate.timeoutMs,
     onTimeout: input.onTimeout ?? PLAN_DEFAULTS.gate.onTimeout,
@@ -95,40 +95,40 @@ function normalizeGate(input: { timeout?: number; onTimeout?: GateSpec['onTimeou
 }
 
 function normalizeStep(input: StepInput, defaults: StepDefaults): StepSpec {
-  const step: StepSpec = {
+  const base = {
     name: input.name,
-    kind: input.run !== undefined ? 'run' : input.check !== undefined ? 'check' : 'wait',
     timeoutMs: input.timeout ?? defaults.timeoutMs,
     retry: mergeRetry(defaults.retry, input.retry),
     env: normalizeEnv(input.env),
     cwd: input.cwd === undefined ? defaults.workdir : resolvePath(defaults.workdir, input.cwd),
-    estimateMs: 0,
   };
-  if (input.run !== undefined) step.run = toCommand(input.run);
-  if (input.undo !== undefined) step.undo = toCommand(input.undo);
-  if (input.check !== undefined) {
-    step.check = normalizeCheck(input.check, input.timeout);
-    // A check is bounded by its own timeout, so that is the step's too.
-    step.timeoutMs = step.check.timeoutMs;
+  if (input.run !== undefined) {
+    const step: RunStep = { ...base, kind: 'run', run: toCommand(input.run), estimateMs: input.estimate ?? base.timeoutMs };
+    if (input.undo !== undefined) step.undo = toCommand(input.undo);
+    return step;
   }
-  if (input.wait !== undefined) step.waitMs = input.wait;
-  step.estimateMs = input.estimate ?? step.waitMs ?? step.timeoutMs;
-  return step;
+  if (input.check !== undefined) {
+    const check = normalizeCheck(input.check, input.timeout);
+    // A check is bounded by its own timeout, so that is the step's too.
+    return { ...base, kind: 'check', check, timeoutMs: check.timeoutMs, estimateMs: input.estimate ?? check.timeoutMs };
+  }
+  // The schema and the semantic checks leave a wait as the only other kind.
+  const waitMs = input.wait ?? 0;
+  return { ...base, kind: 'wait', waitMs, estimateMs: input.estimate ?? waitMs };
 }
 
 function normalizeCheck(input: NonNullable<StepInput['check']>, stepTimeout: number | undefined): CheckSpec {
   const d = PLAN_DEFAULTS.check;
-  const check: CheckSpec = {
-    status: input.status ?? d.status,
+  const probe = {
     successes: input.successes ?? d.successes,
     failures: input.failures ?? d.failures,
     intervalMs: input.interval ?? d.intervalMs,
     timeoutMs: input.timeout ?? stepTimeout ?? d.timeoutMs,
   };
-  if (input.http !== undefined) check.http = input.http;
-  if (input.tcp !== undefined) check.tcp = input.tcp;
-  if (input.bodyIncludes !== undefined) check.bodyIncludes = input.bodyIncludes;
-  return check;
+  if (input.http !== undefined) {
+    return { kind: 'http', http: input.http, status: input.status ?? d.status, ...probe, ...(input.bodyIncludes === undefined ? {} : { bodyIncludes: input.bodyIncludes }) };
+  }
+  return { kind: 'tcp', tcp: input.tcp ?? '', ...probe };
 }
 
 function mergeRetry(base: RetrySpec, input: NonNullable<StepInput['retry']> | undefined): RetrySpec {

@@ -1,30 +1,13 @@
+import { isSettled, type ServiceState } from './states';
 import type { NormalizedPlan, StrategyMode } from './types';
+
+// The states live in ./states; re-exported for the callers that plan scheduling with them.
+export { SERVICE_STATES, isSettled, type ServiceState } from './states';
 
 /**
  * Which services may start, which must be skipped, in what order they are undone: the decisions
  * of the deployment workflow, as pure functions of the plan and the services' states.
  */
-
-export const SERVICE_STATES = [
-  'pending',
-  'awaiting-approval',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-  'rolling-back',
-  'rolled-back',
-  'rollback-failed',
-] as const;
-export type ServiceState = (typeof SERVICE_STATES)[number];
-
-/** States after which a service will not run again unless an operator retries it. */
-const SETTLED: ReadonlySet<ServiceState> = new Set(['succeeded', 'failed', 'skipped', 'cancelled', 'rolled-back', 'rollback-failed']);
-
-export function isSettled(state: ServiceState): boolean {
-  return SETTLED.has(state);
-}
 
 export interface SchedulingInput {
   plan: Pick<NormalizedPlan, 'services'>;

@@ -47,14 +47,8 @@ export type CommandSpec = { argv: string[] } | { shell: string };
 /** An environment value: a literal, or the name of a variable read on the worker. */
 export type EnvValue = string | { fromEnv: string };
 
-export interface CheckSpec {
-  /** Exactly one of http / tcp. `http` is a URL, `tcp` is `host:port`. */
-  http?: string;
-  tcp?: string;
-  /** Expected HTTP status. Default 200. */
-  status: number;
-  /** The body must contain this text. */
-  bodyIncludes?: string;
+/** What every probe of a check shares. */
+interface ProbeSpec {
   /** Consecutive good probes needed to pass. Default 1. */
   successes: number;
   /** Consecutive bad probes that fail the check. Default 3. */
@@ -65,20 +59,36 @@ export interface CheckSpec {
   timeoutMs: number;
 }
 
-export type StepKind = 'run' | 'check' | 'wait';
+/** An HTTP(S) GET that must answer `status` (and contain `bodyIncludes`, if given). */
+export interface HttpCheck extends ProbeSpec {
+  kind: 'http';
+  /** The URL probed. */
+  http: string;
+  /** Expected HTTP status. Default 200. */
+  status: number;
+  /** The body must contain this text. */
+  bodyIncludes?: string;
+}
 
-export interface StepSpec {
+/** A TCP connect to `host:port`. */
+export interface TcpCheck extends ProbeSpec {
+  kind: 'tcp';
+  /** `host:port`. */
+  tcp: string;
+}
+
+/** A health check; `kind` names the probe, so another kind is one more member here. */
+export type CheckSpec = HttpCheck | TcpCheck;
+export const CHECK_KINDS = ['http', 'tcp'] as const satisfies readonly CheckSpec['kind'][];
+export type CheckKind = CheckSpec['kind'];
+
+export const STEP_KINDS = ['run', 'check', 'wait'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** What every step has, whatever it does. */
+interface StepBase {
   name: string;
-  kind: StepKind;
-  /** kind 'run' */
-  run?: CommandSpec;
-  /** How to undo a completed `run` step. Only `run` steps may have one. */
-  undo?: CommandSpec;
-  /** kind 'check' */
-  check?: CheckSpec;
-  /** kind 'wait': a durable timer. */
-  waitMs?: number;
-  /** Per attempt, for run steps; for checks the check's own timeout applies. */
+  /** Per attempt, for run steps; for checks the check's own timeout. */
   timeoutMs: number;
   retry: RetrySpec;
   /** Extra environment for run/undo. */
@@ -89,16 +99,51 @@ export interface StepSpec {
   estimateMs: number;
 }
 
-export interface GateSpec {
-  /** 1-based wave index the gate holds, or undefined for a per-service gate. */
-  beforeWave?: number;
-  /** Service the gate holds (from `services.<name>.approval`). */
-  service?: string;
+/** Runs a command on the service's node; the only kind that can be undone. */
+export interface RunStep extends StepBase {
+  kind: 'run';
+  run: CommandSpec;
+  /** How to undo the step once it completed. */
+  undo?: CommandSpec;
+}
+
+/** Probes until the check passes or fails. */
+export interface CheckStep extends StepBase {
+  kind: 'check';
+  check: CheckSpec;
+}
+
+/** A durable timer. */
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  waitMs: number;
+}
+
+export type StepSpec = RunStep | CheckStep | WaitStep;
+
+/** What every gate has. */
+interface GateBase {
   timeoutMs: number;
   onTimeout: OnTimeout;
   /** Distinct approvers needed. Default 1. */
   minApprovals: number;
 }
+
+/** Holds a whole wave (from `approvals.gates`). */
+export interface WaveGate extends GateBase {
+  kind: 'wave';
+  /** 1-based wave index the gate holds. */
+  beforeWave: number;
+}
+
+/** Holds one service (from `services.<name>.approval`). */
+export interface ServiceGate extends GateBase {
+  kind: 'service';
+  service: string;
+}
+
+export type GateSpec = WaveGate | ServiceGate;
+export type GateKind = GateSpec['kind'];
 
 export interface ServiceSpec {
   name: string;
@@ -108,7 +153,7 @@ export interface ServiceSpec {
   requires?: Requirements;
   steps: StepSpec[];
   /** A gate held before this service starts. */
-  approval?: GateSpec;
+  approval?: ServiceGate;
 }
 
 export interface StrategySpec {
@@ -125,7 +170,7 @@ export interface ApprovalsSpec {
   approvers: string[];
   /** May the operator who started the run approve its gates? Default true. */
   allowSelfApproval: boolean;
-  gates: GateSpec[];
+  gates: WaveGate[];
 }
 
 export interface NormalizedPlan {

@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
 import type { ApprovePayload, RejectPayload } from '../plan/messages';
+import { moveGate } from '../plan/states';
 import type { GateSpec } from '../plan/types';
 import type { AuditEntry, GateProgress } from './progress';
 import { now, type RunBook } from './run-book';
@@ -12,8 +13,8 @@ export class Refusal extends Error {
   }
 }
 
-export function gateId(gate: Pick<GateSpec, 'beforeWave' | 'service'>): string {
-  return gate.beforeWave !== undefined ? `wave-${gate.beforeWave}` : `service-${gate.service}`;
+export function gateId(gate: GateSpec): string {
+  return gate.kind === 'wave' ? `wave-${gate.beforeWave}` : `service-${gate.service}`;
 }
 
 /** Does this gate let its services through? A timed-out gate does when its onTimeout says approve. */
@@ -35,11 +36,12 @@ export class GateKeeper {
 
   constructor(private readonly book: RunBook) {
     const { plan } = book;
-    const specs = [...plan.approvals.gates, ...plan.services.flatMap((s) => (s.approval ? [{ ...s.approval, service: s.name }] : []))];
+    const specs: GateSpec[] = [...plan.approvals.gates, ...plan.services.flatMap((s) => (s.approval ? [{ ...s.approval, service: s.name }] : []))];
     for (const spec of specs) {
       const id = gateId(spec);
       this.specs.set(id, spec);
-      book.progress.gates.push({ id, wave: spec.beforeWave, service: spec.service, state: 'waiting', onTimeout: spec.onTimeout, minApprovals: spec.minApprovals, approvals: [] });
+      const held = spec.kind === 'wave' ? { wave: spec.beforeWave } : { service: spec.service };
+      book.progress.gates.push({ id, ...held, state: 'waiting', onTimeout: spec.onTimeout, minApprovals: spec.minApprovals, approvals: [] });
     }
   }
 
@@ -57,7 +59,7 @@ export class GateKeeper {
   open(gate: GateProgress): void {
     if (gate.state !== 'waiting') return;
     const spec = this.specs.get(gate.id)!;
-    gate.state = 'open';
+    moveGate(gate, 'open');
     gate.openedAt = now();
     gate.deadline = new Date(Date.now() + spec.timeoutMs).toISOString();
     if (this.book.input.autoApprove) {
@@ -125,7 +127,7 @@ export class GateKeeper {
   }
 
   private decide(gate: GateProgress, state: 'approved' | 'rejected' | 'timed-out', by: string, reason?: string): void {
-    gate.state = state;
+    moveGate(gate, state);
     gate.decidedAt = now();
     gate.decidedBy = by;
     gate.reason = reason;

@@ -1,31 +1,17 @@
-import type { ServiceState } from '../plan/scheduling';
+import type { GateState, RunState, ServiceState, StepState } from '../plan/states';
+import type { StepKind } from '../plan/types';
 import type { CommandSpec, EnvValue, RetrySpec } from '../plan/types';
 
 /** What the `progress` queries return, and what runs end with. Plain JSON; times are ISO strings. */
 
-export const RUN_STATES = [
-  'running',
-  'awaiting-approval',
-  'paused',
-  'rolling-back',
-  'succeeded',
-  'failed',
-  'rolled-back',
-  'rollback-incomplete',
-  'aborted',
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
-
-/** Run states after which nothing more happens. */
-export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete', 'aborted'];
-
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'undoing', 'undone', 'undo-failed'] as const;
-export type StepState = (typeof STEP_STATES)[number];
+// The states and their moves live in plan/states.ts (one table each).
+export { FINAL_RUN_STATES, RUN_STATES, STEP_STATES, type GateState, type RunState, type StepState } from '../plan/states';
 
 export interface StepProgress {
   name: string;
-  kind: 'run' | 'check' | 'wait';
-  state: StepState;
+  kind: StepKind;
+  /** Written only through moveStep (plan/states.ts). */
+  readonly state: StepState;
   node?: string;
   /** Attempts of the last activity (1 for the first try). */
   attempts: number;
@@ -41,7 +27,8 @@ export interface ServiceProgress {
   name: string;
   /** 1-based wave. */
   wave: number;
-  state: ServiceState;
+  /** Written only through moveService (plan/states.ts); in the parent, by RunBook.setServiceState. */
+  readonly state: ServiceState;
   node?: string;
   /** Nodes that counted as down while this service ran. */
   nodesDown: string[];
@@ -53,14 +40,13 @@ export interface ServiceProgress {
   error?: string;
 }
 
-export type GateState = 'waiting' | 'open' | 'approved' | 'rejected' | 'timed-out';
-
 export interface GateProgress {
   /** `wave-2` or `service-api`. */
   id: string;
   wave?: number;
   service?: string;
-  state: GateState;
+  /** Written only through moveGate (plan/states.ts). */
+  readonly state: GateState;
   openedAt?: string;
   /** When an open gate times out. */
   deadline?: string;
@@ -101,7 +87,8 @@ export interface RollbackFailure {
 export interface RunProgress {
   runId: string;
   plan: string;
-  state: RunState;
+  /** Written only through moveRun (plan/states.ts), by RunBook.setRunState. */
+  readonly state: RunState;
   startedAt: string;
   endedAt?: string;
   startedBy?: string;

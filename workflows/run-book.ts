@@ -4,7 +4,9 @@ import { computeWaves } from '../plan/graph';
 import { approveHint } from '../plan/messages';
 import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
-import { firstUnsettledWave, type ServiceState } from '../plan/scheduling';
+import { firstUnsettledWave } from '../plan/scheduling';
+import { moveRun, moveService, type ServiceState } from '../plan/states';
+import { upgradePlan } from '../plan/upgrade';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -33,8 +35,11 @@ export class RunBook {
   readonly nodesDown = new Set<string>();
   /** The plan's `fromEnv` names for the children's inputs; left out when there are none, so such inputs stay as they were. */
   readonly secretEnv: { runSecretEnv?: string[] };
+  /** The plan, in today's shape even when the run was started by an older Maestro (plan/upgrade.ts). */
+  readonly plan: NormalizedPlan;
   private changes = 0;
-  private readonly stateOf: Record<string, ServiceState> = {};
+  /** A read-only view of the services' states for the scheduler, rebuilt after a change; the states themselves live in `progress`. */
+  private statesView?: Record<string, ServiceState>;
   /**
    * Runs started with Maestro's search attributes keep them current; a run started without
    * them (another client, a server where they are not registered) is left unindexed.
@@ -42,7 +47,8 @@ export class RunBook {
   private readonly indexed = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.plan) !== undefined;
 
   constructor(readonly input: DeploymentInput) {
-    const { plan } = input;
+    const plan = upgradePlan(input.plan);
+    this.plan = plan;
     const waves = computeWaves(plan);
     waves.forEach((wave, i) => wave.forEach((s) => this.waveOf.set(s, i + 1)));
     this.routes = routeServices(plan);
@@ -50,7 +56,6 @@ export class RunBook {
     this.secretEnv = names.length ? { runSecretEnv: names } : {};
     const services: Record<string, ServiceProgress> = {};
     for (const s of plan.services) {
-      this.stateOf[s.name] = 'pending';
       services[s.name] = {
         name: s.name,
         wave: this.waveOf.get(s.name) ?? 0,
@@ -75,10 +80,6 @@ export class RunBook {
     };
   }
 
-  get plan(): NormalizedPlan {
-    return this.input.plan;
-  }
-
   /** Something changed: wakes the main loop. */
   touch(): void {
     this.changes++;
@@ -96,12 +97,14 @@ export class RunBook {
 
   /** Every service's state, kept as they change: the scheduler reads it on every pass. */
   states(): Readonly<Record<string, ServiceState>> {
-    return this.stateOf;
+    this.statesView ??= Object.fromEntries(Object.values(this.progress.services).map((s) => [s.name, s.state]));
+    return this.statesView;
   }
 
+  /** The one writer of a service's state in the parent: checks the move, keeps the wave current, wakes the loop. */
   setServiceState(name: string, state: ServiceState): void {
-    this.service(name).state = state;
-    this.stateOf[name] = state;
+    moveService(this.service(name), state);
+    this.statesView = undefined;
     const wave = firstUnsettledWave(this.progress.waves, this.states());
     if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
       this.progress.currentWave = wave;
@@ -112,7 +115,7 @@ export class RunBook {
 
   setRunState(state: RunState): void {
     if (this.progress.state !== state) {
-      this.progress.state = state;
+      moveRun(this.progress, state);
       this.index({ key: SEARCH_ATTRIBUTES.state, value: state });
       this.touch();
     }

@@ -1,5 +1,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { moveService, moveStep } from '../plan/states';
 import type { ServiceSpec } from '../plan/types';
+import { upgradeService } from '../plan/upgrade';
 import { pauseSignal, resumeSignal, serviceProgressQuery } from './messages';
 import type { CompletedStep, RollbackFailure, ServiceOutcome, ServiceProgress, StepProgress, UndoOutcome } from './progress';
 import { Saga, unwindSteps } from './saga';
@@ -30,7 +32,7 @@ const now = () => new Date(Date.now()).toISOString();
  * same way. A node that does not pick up a task within nodeTimeout is skipped for the next candidate.
  */
 export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOutcome> {
-  const { service } = input;
+  const service = upgradeService(input.service);
   const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
   const progress: ServiceProgress = {
     name: service.name,
@@ -69,34 +71,34 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOu
           throw err;
         }
       }
-      stepProgress.state = 'succeeded';
+      moveStep(stepProgress, 'succeeded');
       stepProgress.endedAt = now();
-      saga.record({ name: step.name, node: progress.node!, undo: step.undo, env: step.env, cwd: step.cwd, timeoutMs: step.timeoutMs, retry: step.retry });
+      saga.record({ name: step.name, node: progress.node!, undo: step.kind === 'run' ? step.undo : undefined, env: step.env, cwd: step.cwd, timeoutMs: step.timeoutMs, retry: step.retry });
     }
   } catch (err) {
     const failed = progress.steps.find((s) => s.state === 'running');
     if (failed) {
-      failed.state = isCancellation(err) ? 'skipped' : 'failed';
+      moveStep(failed, isCancellation(err) ? 'skipped' : 'failed');
       failed.error = isCancellation(err) ? 'cancelled' : (err as Error).message;
       failed.endedAt = now();
       if (err instanceof StepFailure && err.outputTail) failed.lastLine = lastLine(err.outputTail);
     }
-    progress.state = 'rolling-back';
+    moveService(progress, 'rolling-back');
     const failures = await saga.unwind((step) => undoStep(step, ctx, progress), service.name);
     progress.currentStep = undefined;
     progress.endedAt = now();
     if (isCancellation(err)) {
-      progress.state = failures.length ? 'rollback-failed' : 'cancelled';
+      moveService(progress, failures.length ? 'rollback-failed' : 'cancelled');
       throw err;
     }
-    progress.state = 'failed';
+    moveService(progress, 'failed');
     const where = `${service.name}/${failed?.name ?? '?'}`;
     // Activity messages already start with service/step; say it once.
     const message = (err as Error).message.replace(new RegExp(`^${escapeRegExp(where)}:?\\s*`), '');
     progress.error = `${where} failed: ${message}`;
     throw ApplicationFailure.nonRetryable(progress.error, SERVICE_FAILED, { progress, undoFailures: failures });
   }
-  progress.state = 'succeeded';
+  moveService(progress, 'succeeded');
   progress.currentStep = undefined;
   progress.endedAt = now();
   await condition(allHandlersFinished);
@@ -123,7 +125,7 @@ export async function serviceUndoWorkflow(input: ServiceUndoInput): Promise<Undo
   const progress: ServiceProgress = { name: input.service, wave: input.wave, state: 'rolling-back', nodesDown: [], startedAt: now(), steps: input.steps };
   setHandler(serviceProgressQuery, () => progress);
   const failures: RollbackFailure[] = await unwindSteps(input.completed, (step) => undoStep(step, ctx, progress), input.service);
-  progress.state = failures.length ? 'rollback-failed' : 'rolled-back';
+  moveService(progress, failures.length ? 'rollback-failed' : 'rolled-back');
   progress.endedAt = now();
   await condition(allHandlersFinished);
   return { steps: progress.steps, failures };
@@ -132,17 +134,17 @@ export async function serviceUndoWorkflow(input: ServiceUndoInput): Promise<Undo
 async function undoStep(step: CompletedStep, ctx: StepRunContext, progress: ServiceProgress): Promise<void> {
   if (!step.undo) return;
   const stepProgress = progress.steps.find((s) => s.name === step.name);
-  if (stepProgress) stepProgress.state = 'undoing';
+  if (stepProgress) moveStep(stepProgress, 'undoing');
   progress.currentStep = step.name;
   try {
     const line = await runUndoOnNode({ ...step, undo: step.undo }, ctx);
     if (stepProgress) {
-      stepProgress.state = 'undone';
+      moveStep(stepProgress, 'undone');
       stepProgress.lastLine = line ?? stepProgress.lastLine;
     }
   } catch (err) {
     if (stepProgress) {
-      stepProgress.state = 'undo-failed';
+      moveStep(stepProgress, 'undo-failed');
       stepProgress.undoError = (err as Error).message;
     }
     throw err;

@@ -3,6 +3,7 @@ import type { MaestroActivities } from '../activities';
 import { FAILURE_TYPES } from '../activities/failure-types';
 import { nodeTaskQueue } from '../plan/task-queues';
 import type { CommandSpec, EnvValue, RetrySpec, StepSpec } from '../plan/types';
+import { moveStep } from '../plan/states';
 import { idempotencyKey } from './ids';
 import type { StepProgress } from './progress';
 
@@ -69,24 +70,31 @@ function activities(node: string, ctx: StepRunContext, options: { timeoutMs: num
 /** Runs one step on `node`; updates `progress` as it goes; throws StepFailure. */
 export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunContext, progress: StepProgress): Promise<void> {
   progress.node = node;
-  progress.state = 'running';
+  moveStep(progress, 'running');
   progress.startedAt ??= new Date(Date.now()).toISOString();
   const summary = `${ctx.service}/${step.name} @ ${node}`;
   const common = { activityId: `${step.name}@${node}`, retry: step.retry, summary };
   const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'do'), ...secretsOf(ctx) };
   try {
-    if (step.kind === 'wait') {
-      await sleep(step.waitMs ?? 0, { summary: `${ctx.service}/${step.name}: wait` });
-    } else if (step.kind === 'check' && step.check) {
-      const result = await activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context });
-      progress.lastLine = result.lastObservation;
-      progress.attempts = result.attempt;
-    } else if (step.kind === 'run' && step.run) {
-      const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
-      progress.lastLine = result.lastLine;
-      progress.attempts = result.attempt;
-    } else {
-      throw ApplicationFailure.nonRetryable(`step ${step.name} has nothing to run`, FAILURE_TYPES.invalidStep);
+    switch (step.kind) {
+      case 'wait':
+        await sleep(step.waitMs, { summary: `${ctx.service}/${step.name}: wait` });
+        break;
+      case 'check': {
+        const result = await activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context });
+        progress.lastLine = result.lastObservation;
+        progress.attempts = result.attempt;
+        break;
+      }
+      case 'run': {
+        const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+        progress.lastLine = result.lastLine;
+        progress.attempts = result.attempt;
+        break;
+      }
+      default:
+        // A plan from a newer Maestro: nothing here knows how to run it.
+        throw ApplicationFailure.nonRetryable(`step ${(step as StepSpec).name} has a kind this worker does not know: ${String((step as { kind: unknown }).kind)}`, FAILURE_TYPES.invalidStep);
     }
   } catch (err) {
     progress.attempts = attemptsOf(err, step.retry.maxAttempts);

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { CancelledFailure } from '@temporalio/common';
 import { FAILURE_TYPES, type RunCheckHeartbeat, type RunCheckInput } from '../../activities';
-import type { CheckSpec } from '../../plan/types';
+import type { RecordedCheck } from '../../plan/upgrade';
 import { context, failureOf, harness } from '../fixtures/activity-harness';
 
 const servers: Array<{ close: () => Promise<void> }> = [];
@@ -50,9 +50,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function check(target: Pick<CheckSpec, 'http' | 'tcp'>, extra: Partial<CheckSpec> = {}): RunCheckInput {
+/**
+ * One target: today's shape, its kind set. Anything else (no target, both): the shape runs started
+ * before checks had a kind still send (RecordedCheck), which must be refused as it always was.
+ */
+function check(target: { http?: string; tcp?: string }, extra: Partial<RecordedCheck> = {}, options: { recorded?: boolean } = {}): RunCheckInput {
+  const only = target.http !== undefined && target.tcp === undefined ? 'http' : target.tcp !== undefined && target.http === undefined ? 'tcp' : undefined;
+  const kind = options.recorded || !only ? {} : { kind: only };
   return {
-    check: { ...target, status: 200, successes: 1, failures: 3, intervalMs: 10, timeoutMs: 20_000, ...extra },
+    check: { ...kind, ...target, status: 200, successes: 1, failures: 3, intervalMs: 10, timeoutMs: 20_000, ...extra } as RecordedCheck,
     context: { ...context, step: 'health' },
   };
 }
@@ -187,5 +193,20 @@ describe('runCheck input', () => {
       const failure = await failureOf(runCheck(check(target)));
       expect(failure).toMatchObject({ type: FAILURE_TYPES.invalidStep, nonRetryable: true });
     }
+  });
+
+  test('a check of a run started before checks had a kind (no kind field) still runs', async () => {
+    const server = await httpServer([200]);
+    const { runCheck } = harness();
+    const result = await runCheck(check({ http: server.url }, {}, { recorded: true }));
+    expect(result).toMatchObject({ probes: 1, lastObservation: `GET ${server.url}: 200` });
+  });
+
+  test('a kind this worker does not know is invalid, naming the kinds it knows', async () => {
+    const { runCheck } = harness();
+    const input = check({ http: 'http://127.0.0.1:1/' });
+    const failure = await failureOf(runCheck({ ...input, check: { ...input.check, kind: 'grpc' } as unknown as RunCheckInput['check'] }));
+    expect(failure).toMatchObject({ type: FAILURE_TYPES.invalidStep, nonRetryable: true });
+    expect(failure.message).toContain('unknown check kind "grpc" (this worker knows http, tcp)');
   });
 });

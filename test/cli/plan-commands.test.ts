@@ -164,7 +164,7 @@ describe('maestro plan', () => {
       { wave: 1, gate: null, services: [{ name: 'db', nodes: ['mac-studio', 'macbook-air', 'macpro51'], dependsOn: [], steps: ['migrate'], estimateMs: 60_000, approval: null }] },
       {
         wave: 2,
-        gate: { beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
+        gate: { kind: 'wave', beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
         services: [
           {
             name: 'api',
@@ -172,7 +172,7 @@ describe('maestro plan', () => {
             dependsOn: ['db'],
             steps: ['bake'],
             estimateMs: 30_000,
-            approval: { service: 'api', timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
+            approval: { kind: 'service', service: 'api', timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
           },
         ],
       },

@@ -199,11 +199,11 @@ describe('the demo plans', () => {
           expect(s.env.VERSION).toBe(version);
           expect(existsSync(join(s.cwd, 'local', 'step.js'))).toBe(true);
         } else {
-          expect(s.kind).toBe('check');
           // The checks use the default ports the scripts use when MAESTRO_DEMO_PORT_BASE is unset.
-          expect(s.check?.http).toBe(`http://127.0.0.1:${port(service.name, PLAN_PORT_BASE)}/health`);
-          expect(s.check?.bodyIncludes).toBe(`"version":"${String(version)}"`);
-          expect(s.check?.successes).toBe(2);
+          expect(s).toMatchObject({
+            kind: 'check',
+            check: { kind: 'http', http: `http://127.0.0.1:${port(service.name, PLAN_PORT_BASE)}/health`, bodyIncludes: `"version":"${String(version)}"`, successes: 2 },
+          });
         }
       }
     }

@@ -37,9 +37,9 @@ describe('examples/supabase-to-neon.yaml', () => {
         'rolling-restart',
         'health',
       ]);
-      const undone = service.steps.filter((s) => s.undo).map((s) => s.name);
+      const undone = service.steps.filter((s) => s.kind === 'run' && s.undo).map((s) => s.name);
       expect(undone).toEqual(['create-database', 'migrate-schema', 'copy-data', 'switch-connection-secret', 'rolling-restart']);
-      expect(service.steps.at(-1)?.check?.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/health$/);
+      expect(service.steps.at(-1)).toMatchObject({ kind: 'check', check: { kind: 'http', http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/health$/) } });
     }
   });
 
@@ -51,7 +51,7 @@ describe('examples/supabase-to-neon.yaml', () => {
   });
 
   test('an approval gate before wave 2; every service can run on the docker node', () => {
-    expect(plan.approvals.gates).toEqual([{ beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 }]);
+    expect(plan.approvals.gates).toEqual([{ kind: 'wave', beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 }]);
     expect(Object.values(routeServices(plan)).every((nodes) => nodes[0] === 'macpro51')).toBe(true);
     expect(criticalPath(plan).services).toEqual(['mcp-forge', 'devmaestro', 'agent-hub']);
   });
@@ -65,7 +65,7 @@ describe('examples/swarm-rolling-update.yaml', () => {
     expect(plan.strategy.onFailure).toBe('rollback');
     for (const service of plan.services) {
       const update = service.steps.find((s) => s.name === 'update');
-      expect(update?.undo).toEqual({ shell: expect.stringContaining('docker service rollback') });
+      expect(update).toMatchObject({ kind: 'run', undo: { shell: expect.stringContaining('docker service rollback') } });
       expect(service.steps.some((s) => s.kind === 'check')).toBe(true);
     }
   });

@@ -95,12 +95,13 @@ services:
     const [http, tcp, bounded] = plan.services[0]?.steps ?? [];
     expect(http).toMatchObject({
       kind: 'check',
-      check: { http: 'http://127.0.0.1:8080/health', status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000 },
+      check: { kind: 'http', http: 'http://127.0.0.1:8080/health', status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000 },
       timeoutMs: 60_000,
       estimateMs: 60_000,
     });
-    expect(tcp?.check).toEqual({ tcp: 'db:5432', status: 204, successes: 3, failures: 5, intervalMs: 250, timeoutMs: 120_000, bodyIncludes: 'ok' });
-    expect(bounded?.check?.timeoutMs).toBe(10_000);
+    // status and bodyIncludes mean nothing to a TCP probe: a TcpCheck has no such fields.
+    expect(tcp?.kind === 'check' && tcp.check).toEqual({ kind: 'tcp', tcp: 'db:5432', successes: 3, failures: 5, intervalMs: 250, timeoutMs: 120_000 });
+    expect(bounded).toMatchObject({ kind: 'check', check: { timeoutMs: 10_000 } });
   });
 
   test('waits and estimates', () => {
@@ -131,11 +132,11 @@ services:
       approvers: ['ops-lead', 'dba'],
       allowSelfApproval: false,
       gates: [
-        { beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
-        { beforeWave: 3, timeoutMs: 3_600_000, onTimeout: 'approve', minApprovals: 1 },
+        { kind: 'wave', beforeWave: 2, timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 1 },
+        { kind: 'wave', beforeWave: 3, timeoutMs: 3_600_000, onTimeout: 'approve', minApprovals: 1 },
       ],
     });
-    expect(plan.services[2]?.approval).toEqual({ service: 'c', timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 2 });
+    expect(plan.services[2]?.approval).toEqual({ kind: 'service', service: 'c', timeoutMs: 86_400_000, onTimeout: 'reject', minApprovals: 2 });
   });
 
   test('strategy fields', () => {
@@ -194,7 +195,7 @@ services:
       - { <<: *step, name: build }
       - { <<: *step, name: test, timeout: 2m }
 `);
-    expect(plan.services[0]?.steps.map((s) => [s.name, s.run, s.timeoutMs])).toEqual([
+    expect(plan.services[0]?.steps.map((s) => [s.name, s.kind === 'run' && s.run, s.timeoutMs])).toEqual([
       ['build', { argv: ['make'] }, 60_000],
       ['test', { argv: ['make'] }, 120_000],
     ]);

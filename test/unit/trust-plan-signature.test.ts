@@ -77,8 +77,8 @@ services:
     const statement = parseStatement(signature.statement);
     const services = signedServices(normalized, signature);
     expect(services.get('a')!.leaf.gates).toEqual([]);
-    expect(services.get('b')!.leaf.gates.map((g) => g.beforeWave)).toEqual([2]);
-    expect(services.get('c')!.leaf.gates.map((g) => g.beforeWave ?? g.service)).toEqual([2, 'c']);
+    expect(services.get('b')!.leaf.gates.map((g) => (g.kind === 'wave' ? g.beforeWave : g.service))).toEqual([2]);
+    expect(services.get('c')!.leaf.gates.map((g) => (g.kind === 'wave' ? g.beforeWave : g.service))).toEqual([2, 'c']);
     for (const s of services.values()) expect(leafInPlan(statement, s)).toBe(true);
     const b = services.get('b')!;
     // A plan tampered after signing: the command differs from the signed one.
