@@ -24,6 +24,8 @@ export interface RunWorkersOptions {
   onReady?: (ready: { metricsUrl?: string }) => void | Promise<void>;
   /** Serve `/metrics` and `/healthz` here (`--metrics HOST:PORT`). Default: no endpoint. */
   metrics?: MetricsEndpoint;
+  /** Stops the workers like SIGTERM does when aborted (`maestro dev` when its server dies). */
+  stopSignal?: AbortSignal;
 }
 
 /**
@@ -51,8 +53,11 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     };
     const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    const onAbort = () => stop(String(options.stopSignal?.reason ?? 'stop requested'));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    if (options.stopSignal?.aborted) onAbort();
+    options.stopSignal?.addEventListener('abort', onAbort, { once: true });
     try {
       const running = Promise.all(workers.map((worker) => worker.run()));
       logger.info({ address: options.connection.address, namespace, orchestrator: options.orchestrator, nodes: options.nodes, metrics: metricsServer?.url }, 'workers polling');
@@ -61,6 +66,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      options.stopSignal?.removeEventListener('abort', onAbort);
     }
   } finally {
     await metricsServer?.close();

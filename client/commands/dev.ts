@@ -1,5 +1,6 @@
 import { AesGcmPayloadCodec } from '../../connection/codec';
 import { dataConverterFromEnv } from '../connection';
+import { RunFailedError } from '../errors';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import type { Output } from '../output';
 
@@ -22,6 +23,9 @@ export interface DevCommandOptions {
  * one worker per node, in this process, until Ctrl-C.
  */
 export async function devCommand(options: DevCommandOptions): Promise<void> {
+  // Before the SDK runtime is installed: a malformed payload key is invalid input (exit 2), and
+  // a process with a runtime would not end by itself.
+  const dataConverter = dataConverterFromEnv();
   const { startDevServer } = await import('../../workers/dev-server');
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
@@ -35,7 +39,6 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
-  const dataConverter = dataConverterFromEnv();
   const codecs = dataConverter.payloadCodecs ?? [];
   const encrypts = codecs.some((c) => c instanceof AesGcmPayloadCodec && c.encrypts);
   const uiPort = options.uiPort ?? options.port + 1000;
@@ -46,8 +49,17 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
     throw err;
   });
   const connection = { address: server.address, namespace: 'default' };
+  // A server that dies under us stops the workers and ends `maestro dev` (exit 1), rather than
+  // leaving workers that log connection errors forever.
+  const serverDied = new AbortController();
+  const onServerExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    logger.error({ code, signal }, 'the Temporal dev server exited; stopping');
+    serverDied.abort(`the Temporal dev server exited (${signal ?? `code ${code}`})`);
+  };
+  server.process.once('exit', onServerExit);
   try {
     await runWorkers({
+      stopSignal: serverDied.signal,
       connection,
       orchestrator: true,
       nodes: DEFAULT_NODES.map((n) => n.name),
@@ -64,8 +76,10 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       },
     });
   } finally {
+    server.process.off('exit', onServerExit);
     if (options.demo) await stopDemoServers();
     await server.stop();
     await codecServer.close();
   }
+  if (serverDied.signal.aborted) throw new RunFailedError(String(serverDied.signal.reason), 'Run `maestro dev` again: runs resume where they were (the SQLite file keeps them).');
 }
