@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { maestroDataConverter, PayloadKeyError } from '../connection/codec';
 import { CONNECT_TIMEOUT_MS, connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { InvalidInputError, UnreachableError } from './errors';
+import { temporalErrorToCli } from './temporal-errors';
 
 /** The data converter from the environment; a malformed key is invalid input (exit 2). */
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
@@ -25,10 +26,7 @@ export async function connectClient(settings: ConnectionSettings): Promise<Clien
     connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: CONNECT_TIMEOUT_MS });
     await connection.ensureConnected();
   } catch (err) {
-    throw new UnreachableError(
-      `Temporal is unreachable at ${settings.address} (${(err as Error).message})`,
-      'Start one with `maestro dev`, or set TEMPORAL_ADDRESS / --address to a running server.',
-    );
+    throw new UnreachableError(`Temporal is unreachable at ${settings.address} (${(err as Error).message})`, unreachableHint(settings.address));
   }
   return new Client({ connection, namespace: settings.namespace, dataConverter });
 }
@@ -38,7 +36,18 @@ export async function withClient<T>(settings: ConnectionSettings, fn: (client: C
   const client = await connectClient(settings);
   try {
     return await fn(client);
+  } catch (err) {
+    throw temporalErrorToCli(err, settings);
   } finally {
     await client.connection.close();
   }
+}
+
+/** What to check: on this machine, start a server; elsewhere, the server machine, its listen address and the network. */
+export function unreachableHint(address: string): string {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) {
+    return 'Start one here with `maestro dev` (server and workers) or `maestro server`, or set TEMPORAL_ADDRESS / --address to a running server.';
+  }
+  return `Check that the server on ${host} runs and listens on that address (\`maestro server --ip ${host}\`), the port, and any firewall in between; or set TEMPORAL_ADDRESS / --address.`;
 }

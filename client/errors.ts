@@ -36,3 +36,9 @@ export class RunFailedError extends CliError {
     super(message, EXIT.runFailed, hint);
   }
 }
+
+export class NotPreparedError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.notPrepared, hint);
+  }
+}

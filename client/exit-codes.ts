@@ -7,8 +7,10 @@ export const EXIT = {
   invalidInput: 2,
   /** Refused: a gate, decision or lock said no, or the run being steered has ended; the reason is printed. */
   refused: 3,
-  /** The Temporal service could not be reached. */
+  /** The Temporal service could not be reached, or what answers at the address is not Temporal (or not over the same TLS). */
   unreachable: 4,
+  /** The Temporal service answers but is not prepared for Maestro: an unknown namespace, or search attributes not registered (`maestro init`). */
+  notPrepared: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient } from './connection';
 import { type ConnectionSettings } from '../connection/settings';
 import { RefusedError } from './errors';
+import { temporalErrorToCli } from './temporal-errors';
 import { existingRun, type DeploymentHandle } from './run/handle';
 
 /** Connects, finds the open run (unknown id: exit 2, ended: exit 3), runs `fn`, closes. */
@@ -9,6 +10,8 @@ export async function withRun<T>(connection: ConnectionSettings, runId: string, 
   const client = await connectClient(connection);
   try {
     return await fn(await existingRun(client, runId, { open: true }));
+  } catch (err) {
+    throw temporalErrorToCli(err, connection);
   } finally {
     await client.connection.close();
   }

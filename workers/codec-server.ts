@@ -18,6 +18,8 @@ export interface CodecServerOptions {
   codecs: PayloadCodec[];
   /** Origins of the Web UI allowed to call it, e.g. `http://127.0.0.1:8233`. */
   uiOrigins: string[];
+  /** Address to listen on. Default 127.0.0.1; another only where the Web UI's browsers need it, since whoever reaches it can read every payload. */
+  host?: string;
   logger?: Logger;
 }
 
@@ -55,14 +57,15 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       send(res, status, { message: (err as Error).message });
     });
   });
-  const host = '127.0.0.1';
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}/${token}`;
-  options.logger?.info({ url: `http://${host}:${port}/…`, uiOrigins: options.uiOrigins }, 'payload codec endpoint listening');
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${base}/${token}`;
+  options.logger?.info({ url: `${base}/…`, uiOrigins: options.uiOrigins }, 'payload codec endpoint listening');
   return {
     url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

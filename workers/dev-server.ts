@@ -25,8 +25,12 @@ export function tuningArgs(options: { sqlite: boolean }): string[] {
 }
 
 export interface DevServerOptions {
+  /** Address the gRPC frontend listens on. Default 127.0.0.1 (this machine only): the dev server has no TLS and no authentication. */
+  ip?: string;
   /** gRPC port. Default 7233. */
   port?: number;
+  /** Address the Web UI listens on. Default 127.0.0.1: the UI has no login. */
+  uiIp?: string;
   /** Web UI port. Default gRPC port + 1000. */
   uiPort?: number;
   /** SQLite file that keeps runs across restarts. Default `.maestro/data/dev.sqlite`. */
@@ -44,6 +48,7 @@ export interface DevServerOptions {
 }
 
 export interface DevServer {
+  /** host:port clients and workers use (on a wildcard `ip`, the loopback address). */
   address: string;
   uiUrl?: string;
   process: ChildProcess;
@@ -81,16 +86,61 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A port another process holds: starting would attach to someone else's server, so the start is refused. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+    readonly what: string,
+  ) {
+    super(`${what} port ${ip}:${port} is already in use`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Resolves when nothing holds `ip:port`; rejects with PortInUseError when something does. */
+export async function assertPortFree(ip: string, port: number, what: string): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(ip, port, what) : err));
+    probe.listen(port, ip, () => probe.close(() => resolve()));
+  });
+}
+
+/** The embedded server did not come up; the message carries the end of its output. */
+export class DevServerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevServerStartError';
+  }
+}
+
+/** Wildcard binds are reached through loopback on this machine. */
+function connectHost(ip: string): string {
+  if (ip === '0.0.0.0' || ip === '') return '127.0.0.1';
+  if (ip === '::') return '::1';
+  return ip;
+}
+
+/** `host:port`, bracketing IPv6 literals. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it serves. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port ?? 7233;
   const uiPort = options.uiPort ?? port + 1000;
-  // Loopback only: the dev server has no authentication.
-  const ip = '127.0.0.1';
+  const ip = options.ip ?? '127.0.0.1';
+  const uiIp = options.uiIp ?? '127.0.0.1';
+  // The CLI would fail to bind but `waitUntilServing` would then find the other server and
+  // report success: a second `maestro dev` must not silently attach to the first.
+  await assertPortFree(ip, port, 'the Temporal gRPC');
+  if (!options.headless) await assertPortFree(uiIp, uiPort, 'the Web UI');
   const dbFile = options.dbFile ?? defaultDbFile();
   mkdirSync(dirname(dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
-  args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]));
+  args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', uiIp]));
   if (options.uiCodecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const { name, type } of searchAttributeDeclarations()) args.push('--search-attribute', `${name}=${CLI_TYPE_NAMES[type]}`);
   args.push(...tuningArgs({ sqlite: true }));
@@ -106,7 +156,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-  const address = `${ip}:${port}`;
+  const address = hostPort(connectHost(ip), port);
   try {
     await waitUntilServing(address, child, START_TIMEOUT_MS, () => output.join(''));
   } catch (err) {
@@ -117,7 +167,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   options.logger?.info({ address, dbFile }, 'temporal dev server started');
   return {
     address,
-    uiUrl: options.headless ? undefined : `http://${ip}:${uiPort}`,
+    uiUrl: options.headless ? undefined : `http://${hostPort(connectHost(uiIp), uiPort)}`,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -134,7 +184,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   let exitedEarly = false;
   child.once('exit', () => (exitedEarly = true));
   for (;;) {
-    if (exitedEarly) throw new Error(`temporal dev server exited during start:\n${output()}`);
+    if (exitedEarly) throw new DevServerStartError(`the Temporal dev server exited during start:\n${output().trim()}`);
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -142,7 +192,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
       await connection.workflowService.describeNamespace({ namespace: 'default' });
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`temporal dev server did not serve ${address} within ${timeoutMs} ms: ${(err as Error).message}\n${output()}`);
+      if (Date.now() > deadline) throw new DevServerStartError(`the Temporal dev server did not serve ${address} within ${timeoutMs} ms: ${(err as Error).message}\n${output().trim()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     } finally {
       await connection?.close();

@@ -10,6 +10,7 @@ import type { MetricsServer } from './metrics-server';
 import { createOrchestratorWorker } from './orchestrator-worker';
 import { workerTuning } from './worker-options';
 import { serveWorkerMetrics, type MetricsEndpoint } from './worker-metrics';
+import { PrepareError, prepareNamespace } from './prepare-namespace';
 
 export interface RunWorkersOptions {
   connection: ConnectionSettings;
@@ -42,6 +43,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   let metricsServer: MetricsServer | undefined;
   try {
     const workers: Worker[] = [];
+    if (options.orchestrator) await prepareOrRefuse(connection, namespace, logger);
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter }));
     for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics }));
     if (options.metrics && metrics) {
@@ -71,5 +73,24 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   } finally {
     await metricsServer?.close();
     await connection.close();
+  }
+}
+
+/**
+ * The orchestrator registers Maestro's search attributes where it may (a server started without
+ * them, after an upgrade that added one); where it may not (Temporal Cloud, a restricted role) it
+ * says so and runs on, since `maestro init` may have done it with other credentials. An unknown
+ * namespace stops it: nothing could run there.
+ */
+async function prepareOrRefuse(connection: NativeConnection, namespace: string, logger: Logger): Promise<void> {
+  try {
+    const result = await prepareNamespace(connection, { namespace });
+    if (result.added.length) logger.info({ namespace, added: result.added }, 'registered search attributes');
+  } catch (err) {
+    if (err instanceof PrepareError && err.kind === 'permission-denied') {
+      logger.warn({ namespace, reason: err.message }, 'could not register search attributes: if runs fail to start, run `maestro init` with credentials that may');
+      return;
+    }
+    throw err;
   }
 }

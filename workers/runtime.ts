@@ -43,3 +43,11 @@ export function installRuntimeLogger(logger: Logger, options: { coreMetricsAddre
     },
   });
 }
+
+/**
+ * Shuts the runtime down if this process installed one: a Runtime keeps the process alive, so a
+ * command that fails after installing it would never exit.
+ */
+export async function shutdownRuntime(): Promise<void> {
+  if (installed) await Runtime.instance().shutdown();
+}

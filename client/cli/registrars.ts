@@ -1,3 +1,4 @@
+import { registerClusterCommands } from './cluster-commands';
 import type { CommandRegistrar } from './context';
 import { registerOperatorCommands } from './operator-commands';
 import { registerPlanCommands } from './plan-commands';
@@ -6,4 +7,4 @@ import { registerSteerCommands } from './steer-commands';
 import { registerWorkerCommands } from './worker-commands';
 
 /** Every command group of the CLI, in help order. */
-export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerWorkerCommands];
+export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerClusterCommands, registerWorkerCommands];

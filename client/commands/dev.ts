@@ -1,13 +1,17 @@
-import { AesGcmPayloadCodec } from '../../connection/codec';
 import { dataConverterFromEnv } from '../connection';
 import { RunFailedError } from '../errors';
+import { embeddedServerError } from '../embedded-server-errors';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import type { Output } from '../output';
 
 export interface DevCommandOptions {
   output: Output;
+  /** Address the gRPC frontend listens on. Default 127.0.0.1. */
+  ip?: string;
   /** gRPC port of the embedded server. Default 7233. */
   port: number;
+  /** Address of the Web UI. Default 127.0.0.1. */
+  uiIp?: string;
   /** Web UI port. Default port + 1000. */
   uiPort?: number;
   /** SQLite file of the embedded server. Default `.maestro/data/dev.sqlite`. */
@@ -26,28 +30,23 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   // Before the SDK runtime is installed: a malformed payload key is invalid input (exit 2), and
   // a process with a runtime would not end by itself.
   const dataConverter = dataConverterFromEnv();
-  const { startDevServer } = await import('../../workers/dev-server');
+  const { startEmbeddedServer } = await import('../../workers/embedded-server');
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
-  const { installRuntimeLogger } = await import('../../workers/runtime');
+  const { installRuntimeLogger, shutdownRuntime } = await import('../../workers/runtime');
   const { startDemo, stopDemoServers } = await import('../demo');
-  const { startCodecServer } = await import('../../workers/codec-server');
   const { metricsEndpoint } = await import('../../workers/worker-metrics');
   const logger = createLogger();
   const metrics = options.metrics ? await metricsEndpoint(options.metrics) : undefined;
-  installRuntimeLogger(logger, { coreMetricsAddress: metrics?.coreMetricsAddress });
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
-  const codecs = dataConverter.payloadCodecs ?? [];
-  const encrypts = codecs.some((c) => c instanceof AesGcmPayloadCodec && c.encrypts);
-  const uiPort = options.uiPort ?? options.port + 1000;
-  const uiOrigins = [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
-  const codecServer = await startCodecServer({ codecs, uiOrigins, logger });
-  const server = await startDevServer({ port: options.port, uiPort, dbFile: options.dbFile, logger, uiCodecEndpoint: codecServer?.url }).catch(async (err: unknown) => {
-    await codecServer.close();
-    throw err;
-  });
+  const embedded = await startEmbeddedServer({ ip: options.ip, port: options.port, uiIp: options.uiIp, uiPort: options.uiPort, dbFile: options.dbFile, dataConverter, logger }).catch(
+    (err: unknown) => {
+      throw embeddedServerError(err);
+    },
+  );
+  const { server, codec, encrypts } = embedded;
   const connection = { address: server.address, namespace: 'default' };
   // A server that dies under us stops the workers and ends `maestro dev` (exit 1), rather than
   // leaving workers that log connection errors forever.
@@ -58,6 +57,8 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   };
   server.process.once('exit', onServerExit);
   try {
+    // After the server start: a Runtime keeps the process alive, so a refused start must not have one.
+    installRuntimeLogger(logger, { coreMetricsAddress: metrics?.coreMetricsAddress });
     await runWorkers({
       stopSignal: serverDied.signal,
       connection,
@@ -69,7 +70,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       onReady: async ({ metricsUrl }) => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
-        options.output.out(`Payload codec:   ${codecServer.url} (large payloads compressed${encrypts ? ', all encrypted' : ''}; the Web UI decodes through it)`);
+        options.output.out(`Payload codec:   ${codec.url} (large payloads compressed${encrypts ? ', all encrypted' : ''}; the Web UI decodes through it)`);
         if (metricsUrl) options.output.out(`Metrics:         ${metricsUrl}/metrics (health: ${metricsUrl}/healthz)`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
@@ -78,8 +79,8 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   } finally {
     server.process.off('exit', onServerExit);
     if (options.demo) await stopDemoServers();
-    await server.stop();
-    await codecServer.close();
+    await embedded.stop();
+    await shutdownRuntime();
   }
   if (serverDied.signal.aborted) throw new RunFailedError(String(serverDied.signal.reason), 'Run `maestro dev` again: runs resume where they were (the SQLite file keeps them).');
 }

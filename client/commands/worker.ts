@@ -1,6 +1,9 @@
 import type { ConnectionSettings } from '../../connection/settings';
 import { dataConverterFromEnv } from '../connection';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, UnreachableError } from '../errors';
+import { prepareErrorToCli } from './init';
+import { temporalErrorToCli } from '../temporal-errors';
+import { unreachableHint } from '../connection';
 
 export interface WorkerCommandOptions {
   connection: ConnectionSettings;
@@ -23,10 +26,24 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   // Loaded lazily: the worker's native runtime is not needed by the other commands.
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
-  const { installRuntimeLogger } = await import('../../workers/runtime');
+  const { installRuntimeLogger, shutdownRuntime } = await import('../../workers/runtime');
   const { metricsEndpoint } = await import('../../workers/worker-metrics');
   const logger = createLogger();
   const metrics = options.metrics ? await metricsEndpoint(options.metrics) : undefined;
   installRuntimeLogger(logger, { coreMetricsAddress: metrics?.coreMetricsAddress });
-  await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter, metrics });
+  try {
+    await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter, metrics });
+  } catch (err) {
+    throw workerErrorToCli(err, options.connection);
+  } finally {
+    await shutdownRuntime();
+  }
+}
+
+/** A worker that cannot connect or start says why through the CLI's formatter, like every command. */
+function workerErrorToCli(err: unknown, settings: ConnectionSettings): unknown {
+  if (err instanceof Error && err.name === 'TransportError') {
+    return new UnreachableError(`Temporal is unreachable at ${settings.address} (${err.message})`, unreachableHint(settings.address));
+  }
+  return temporalErrorToCli(prepareErrorToCli(err, settings), settings);
 }

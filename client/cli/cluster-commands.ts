@@ -1,0 +1,50 @@
+import { initCommand } from '../commands/init';
+import { serverCommand } from '../commands/server';
+import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
+import type { CommandRegistrar } from './context';
+import { intFlag } from './flags';
+
+export const PORT_RANGE = { min: 1, max: 65535 };
+
+/** `init` and `server`: preparing a Temporal server for Maestro, and running the cluster's own. */
+export const registerClusterCommands: CommandRegistrar = (program, ctx) => {
+  withConnectionFlags(
+    program
+      .command('init')
+      .description("prepare a Temporal server for Maestro: register Maestro's search attributes (and with --create-namespace the namespace); safe to repeat")
+      .option('--create-namespace', 'register the namespace if the server does not know it')
+      .option('--retention-days <days>', 'with --create-namespace: how long closed runs are kept', '30')
+      .option('--json', 'print what was done as JSON'),
+  ).action((flags: ConnectionFlags & { createNamespace?: boolean; retentionDays: string; json?: boolean }) =>
+    ctx.execute(() =>
+      initCommand({
+        output: ctx.output,
+        connection: settingsFromFlags(flags),
+        createNamespace: flags.createNamespace,
+        retentionDays: intFlag('--retention-days', flags.retentionDays, { min: 1, max: 36500 }),
+        json: flags.json,
+      }),
+    ),
+  );
+
+  program
+    .command('server')
+    .description("the cluster's Temporal server on this machine: SQLite file, Web UI, search attributes registered; no TLS (Ctrl-C stops it)")
+    .option('--ip <address>', 'listen on this address (a LAN or tailnet address of this machine) so nodes can reach it', '127.0.0.1')
+    .option('--port <port>', 'gRPC port', '7233')
+    .option('--ui-ip <address>', 'address of the Web UI and its payload codec endpoint (no login: whoever reaches them reads every run)', '127.0.0.1')
+    .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
+    .option('--db-file <file>', 'SQLite file that keeps the runs (default .maestro/data/server.sqlite)')
+    .action((flags: { ip: string; port: string; uiIp: string; uiPort?: string; dbFile?: string }) =>
+      ctx.execute(() =>
+        serverCommand({
+          output: ctx.output,
+          ip: flags.ip,
+          port: intFlag('--port', flags.port, PORT_RANGE),
+          uiIp: flags.uiIp,
+          uiPort: flags.uiPort === undefined ? undefined : intFlag('--ui-port', flags.uiPort, PORT_RANGE),
+          dbFile: flags.dbFile,
+        }),
+      ),
+    );
+};
