@@ -5,6 +5,12 @@ export const PLAN_DEFAULTS = {
   workdir: '.',
   strategy: { mode: 'waves', maxParallel: 4, onFailure: 'rollback', nodeTimeoutMs: 30_000 },
   step: { timeoutMs: 10 * 60_000 },
+  /**
+   * A step's expected duration when the plan gives no `estimate`: a wait's length, a check's
+   * `successes × interval` (a healthy service passes that fast), else this for a command.
+   * Never the timeout (plan/step-durations.ts says why).
+   */
+  estimate: { runMs: 30_000 },
   retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoff: 2 },
   check: { status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000 },
   gate: { timeoutMs: 24 * 3_600_000, onTimeout: 'reject', minApprovals: 1 },

@@ -103,14 +103,14 @@ function normalizeStep(input: StepInput, defaults: StepDefaults): StepSpec {
     cwd: input.cwd === undefined ? defaults.workdir : resolvePath(defaults.workdir, input.cwd),
   };
   if (input.run !== undefined) {
-    const step: RunStep = { ...base, kind: 'run', run: toCommand(input.run), estimateMs: input.estimate ?? base.timeoutMs };
+    const step: RunStep = { ...base, kind: 'run', run: toCommand(input.run), estimateMs: input.estimate ?? PLAN_DEFAULTS.estimate.runMs };
     if (input.undo !== undefined) step.undo = toCommand(input.undo);
     return step;
   }
   if (input.check !== undefined) {
     const check = normalizeCheck(input.check, input.timeout);
     // A check is bounded by its own timeout, so that is the step's too.
-    return { ...base, kind: 'check', check, timeoutMs: check.timeoutMs, estimateMs: input.estimate ?? check.timeoutMs };
+    return { ...base, kind: 'check', check, timeoutMs: check.timeoutMs, estimateMs: input.estimate ?? check.successes * check.intervalMs };
   }
   // The schema and the semantic checks leave a wait as the only other kind.
   const waitMs = input.wait ?? 0;

@@ -62,13 +62,21 @@ export class GateKeeper {
     moveGate(gate, 'open');
     gate.openedAt = now();
     gate.deadline = new Date(Date.now() + spec.timeoutMs).toISOString();
-    if (this.book.input.autoApprove) {
-      const approver = this.book.input.startedBy ?? 'operator';
-      this.record({ actor: approver, action: 'approve', via: 'auto', target: gate.id, accepted: true, comment: '--auto-approve' });
-      this.decide(gate, 'approved', approver);
+    const { autoApprove, autoApproveAfterMs } = this.book.input;
+    if (autoApprove && !autoApproveAfterMs) {
+      this.autoApprove(gate);
       return;
     }
     const scope = new CancellationScope();
+    // Only runs started with autoApproveAfterMs (simulations) take this path: no run in flight replays it.
+    if (autoApprove && autoApproveAfterMs) {
+      void scope.run(() => sleep(autoApproveAfterMs, { summary: `gate ${gate.id}: approved after ${autoApproveAfterMs} ms` })).then(
+        () => void (gate.state === 'open' && this.autoApprove(gate)),
+        (err) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
+    }
     this.timers.set(gate.id, scope);
     scope
       .run(() => sleep(spec.timeoutMs, { summary: `gate ${gate.id}: waiting for approval (onTimeout: ${spec.onTimeout})` }))
@@ -83,6 +91,12 @@ export class GateKeeper {
         },
       );
     this.book.touch();
+  }
+
+  private autoApprove(gate: GateProgress): void {
+    const approver = this.book.input.startedBy ?? 'operator';
+    this.record({ actor: approver, action: 'approve', via: 'auto', target: gate.id, accepted: true, comment: '--auto-approve' });
+    this.decide(gate, 'approved', approver);
   }
 
   /** Checks an approval without changing anything; throws a Refusal with the reason. */

@@ -19,6 +19,11 @@ export interface DeploymentInput {
   startedBy?: string;
   /** Approve every gate as `startedBy` (recorded as such in the audit trail). */
   autoApprove?: boolean;
+  /**
+   * With `autoApprove`: approve this long after the gate opens instead of at once (`maestro
+   * simulate --approve-after`); a gate timeout that comes first still wins.
+   */
+  autoApproveAfterMs?: number;
 }
 
 export const now = (): string => new Date(Date.now()).toISOString();

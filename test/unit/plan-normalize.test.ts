@@ -26,7 +26,8 @@ describe('normalization', () => {
             retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoff: 2 },
             env: {},
             cwd: '/srv/plans',
-            estimateMs: 600_000,
+            // Never the timeout: a command without an estimate is expected to take PLAN_DEFAULTS.estimate.runMs.
+            estimateMs: 30_000,
           },
         ],
       },
@@ -97,11 +98,13 @@ services:
       kind: 'check',
       check: { kind: 'http', http: 'http://127.0.0.1:8080/health', status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000 },
       timeoutMs: 60_000,
-      estimateMs: 60_000,
+      // successes × interval: how fast a healthy service passes, not the check's timeout.
+      estimateMs: 1_000,
     });
     // status and bodyIncludes mean nothing to a TCP probe: a TcpCheck has no such fields.
     expect(tcp?.kind === 'check' && tcp.check).toEqual({ kind: 'tcp', tcp: 'db:5432', successes: 3, failures: 5, intervalMs: 250, timeoutMs: 120_000 });
     expect(bounded).toMatchObject({ kind: 'check', check: { timeoutMs: 10_000 } });
+    expect(tcp?.estimateMs).toBe(750);
   });
 
   test('waits and estimates', () => {

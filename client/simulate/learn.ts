@@ -1,0 +1,70 @@
+import type { Client } from '@temporalio/client';
+import { collectSamples, quantile, type MeasuredStep } from '../../plan/step-durations';
+import type { Overheads } from '../../workers/simulator/simulate';
+import { progressQuery } from '../../workflows/messages';
+import type { RunProgress } from '../../workflows/progress';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+/** Past runs read, newest first. */
+export const LEARN_FROM_RUNS = 10;
+/** Reading past runs gives up after this: a prediction without history beats no prediction. */
+const LEARN_TIMEOUT_MS = 5_000;
+
+/** What the steps of one run that succeeded took. */
+export function measuredSteps(progress: RunProgress): MeasuredStep[] {
+  return Object.values(progress.services).flatMap((s) =>
+    s.steps.flatMap((st) => (st.state === 'succeeded' && st.startedAt && st.endedAt ? [{ service: s.name, step: st.name, ms: Date.parse(st.endedAt) - Date.parse(st.startedAt) }] : [])),
+  );
+}
+
+/**
+ * What each service took beyond its steps: from the moment it could start (the end of the last
+ * service before it — its dependencies, the wave barrier or a free slot — or the run's start)
+ * to its end, less its steps' own durations. Child start, workflow tasks, the result reaching
+ * the parent: Maestro's own share of a run, as this machine and server showed it.
+ */
+export function serviceOverheads(progress: RunProgress): number[] {
+  const services = Object.values(progress.services);
+  const runStart = Date.parse(progress.startedAt);
+  const ends = services.flatMap((s) => (s.endedAt && s.state === 'succeeded' ? [Date.parse(s.endedAt)] : []));
+  return services.flatMap((s) => {
+    if (!s.startedAt || !s.endedAt || s.state !== 'succeeded') return [];
+    const start = Date.parse(s.startedAt);
+    const ready = Math.max(runStart, ...ends.filter((e) => e <= start));
+    const steps = s.steps.reduce((sum, st) => sum + (st.startedAt && st.endedAt ? Date.parse(st.endedAt) - Date.parse(st.startedAt) : 0), 0);
+    return [Math.max(0, Date.parse(s.endedAt) - ready - steps)];
+  });
+}
+
+export interface History {
+  samples: Map<string, number[]>;
+  /** Learned overheads, when any run showed a service waiting for another. */
+  overheads?: Overheads;
+}
+
+/**
+ * Step durations of the plan's most recent successful runs (their `progress`, which needs an
+ * orchestrator worker to answer for a closed run). Whatever cannot be read in time is left out.
+ */
+export async function learnHistory(client: Client, plan: string, limit = LEARN_FROM_RUNS): Promise<History> {
+  if (/['"\\]/.test(plan)) return { samples: new Map() };
+  const read = async () => {
+    const runs: RunProgress[] = [];
+    const query = `WorkflowType = 'deploymentWorkflow' AND ${SEARCH_ATTRIBUTES.plan.name} = '${plan}' AND ExecutionStatus = 'Completed'`;
+    for await (const info of client.workflow.list({ query, pageSize: limit })) {
+      const progress = await client.workflow.getHandle(info.workflowId, info.runId).query(progressQuery);
+      runs.push(progress);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<RunProgress[]>((resolve) => (timer = setTimeout(() => resolve([]), LEARN_TIMEOUT_MS)));
+  try {
+    const runs = await Promise.race([read().catch(() => []), timeout]);
+    const gaps = runs.flatMap(serviceOverheads);
+    return { samples: collectSamples(runs.map(measuredSteps)), overheads: gaps.length ? { serviceStartMs: quantile(gaps, 0.5), stepDispatchMs: 0 } : undefined };
+  } finally {
+    clearTimeout(timer);
+  }
+}
