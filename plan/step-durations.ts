@@ -30,12 +30,14 @@ export function stepKey(service: string, step: string): string {
   return `${service}/${step}`;
 }
 
-/** The nearest-rank quantile (0 < q ≤ 1) of `values`; 0 for none. */
+/** The `q` quantile (0..1) of `values`, interpolated between the two nearest ranks; 0 for none. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
+  const pos = Math.min(1, Math.max(0, q)) * (sorted.length - 1);
+  const lower = Math.floor(pos);
+  const upper = Math.min(sorted.length - 1, lower + 1);
+  return Math.round(sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (pos - lower));
 }
 
 /** One step's expected duration. A `wait` is a timer: its length is known, whatever was measured. */

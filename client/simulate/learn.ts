@@ -36,6 +36,12 @@ export function serviceOverheads(progress: RunProgress): number[] {
   });
 }
 
+/** From the last service's end to the run's. */
+export function runEndOverhead(progress: RunProgress): number[] {
+  const ends = Object.values(progress.services).flatMap((s) => (s.endedAt ? [Date.parse(s.endedAt)] : []));
+  return progress.endedAt && ends.length ? [Math.max(0, Date.parse(progress.endedAt) - Math.max(...ends))] : [];
+}
+
 export interface History {
   samples: Map<string, number[]>;
   /** Learned overheads, when any run showed a service waiting for another. */
@@ -63,7 +69,11 @@ export async function learnHistory(client: Client, plan: string, limit = LEARN_F
   try {
     const runs = await Promise.race([read().catch(() => []), timeout]);
     const gaps = runs.flatMap(serviceOverheads);
-    return { samples: collectSamples(runs.map(measuredSteps)), overheads: gaps.length ? { serviceStartMs: quantile(gaps, 0.5), stepDispatchMs: 0 } : undefined };
+    const tails = runs.flatMap(runEndOverhead);
+    return {
+      samples: collectSamples(runs.map(measuredSteps)),
+      overheads: gaps.length ? { serviceStartMs: quantile(gaps, 0.5), stepDispatchMs: 0, runEndMs: quantile(tails, 0.5) } : undefined,
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -42,12 +42,19 @@ describe("the bench's sleep plans: predicted makespan within 10 % of the measure
     writeFileSync(file, JSON.stringify(syntheticPlanObject(shape)));
     const plan = syntheticPlan(shape, dir);
 
-    const { outcome, progress } = await (await startRun(env, plan)).finished();
-    expect(outcome.state).toBe('succeeded');
-    const measured = Date.parse(progress.endedAt!) - Date.parse(progress.startedAt);
+    // The measured makespan is the median of three runs: this machine is shared, and one run can stall.
+    const makespans: number[] = [];
+    let last = '';
+    for (let i = 0; i < 3; i++) {
+      const { outcome, progress } = await (await startRun(env, plan)).finished();
+      expect(outcome.state).toBe('succeeded');
+      makespans.push(Date.parse(progress.endedAt!) - Date.parse(progress.startedAt));
+      last = progress.runId;
+    }
+    const measured = [...makespans].sort((a, b) => a - b)[1]!;
     // Visibility is eventually consistent: simulate learns from the runs the server lists.
-    await waitFor('the run listed as completed', async () => {
-      for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${progress.runId}' AND ExecutionStatus = 'Completed'` })) return true;
+    await waitFor('the last run listed as completed', async () => {
+      for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${last}' AND ExecutionStatus = 'Completed'` })) return true;
       return false;
     });
 

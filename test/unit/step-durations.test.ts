@@ -30,14 +30,15 @@ describe('the step-duration model', () => {
       [{ service: 'db', step: 'migrate', ms: 90_000 }],
     ]);
     const model = durationModel(plan, samples);
-    expect(model.get('db/migrate')).toEqual({ p50Ms: 20_000, p90Ms: 90_000, source: 'learned', samples: 3 });
+    expect(model.get('db/migrate')).toEqual({ p50Ms: 20_000, p90Ms: 76_000, source: 'learned', samples: 3 });
     expect(model.get('db/bake')).toMatchObject({ p50Ms: 120_000, source: 'plan' });
-    expect(withModelDurations(plan, model, 'p90')[0]!.steps[0]!.estimateMs).toBe(90_000);
+    expect(withModelDurations(plan, model, 'p90')[0]!.steps[0]!.estimateMs).toBe(76_000);
   });
 
-  it('nearest-rank quantiles', () => {
+  it('quantiles interpolate between ranks', () => {
     expect(quantile([], 0.5)).toBe(0);
     expect(quantile([3, 1, 2], 0.5)).toBe(2);
+    expect(quantile([1_000, 2_000], 0.5)).toBe(1_500);
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(stepKey('a', 'b')).toBe('a/b');
   });

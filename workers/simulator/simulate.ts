@@ -50,10 +50,12 @@ export interface Overheads {
   serviceStartMs: number;
   /** Dispatching a step to its node and its result back; already inside a learned duration. */
   stepDispatchMs: number;
+  /** From the last service's end to the run's (the rollback check, the final state). */
+  runEndMs: number;
 }
 
 /** Measured by the bench on an idle machine (bench/RESULTS.md: 1-second steps run at ~1.08× the critical path). */
-export const DEFAULT_OVERHEADS: Overheads = { serviceStartMs: 100, stepDispatchMs: 40 };
+export const DEFAULT_OVERHEADS: Overheads = { serviceStartMs: 100, stepDispatchMs: 40, runEndMs: 20 };
 
 /** Who started the simulated runs (and approves their gates). */
 export const SIMULATION_ACTOR = 'simulate';
@@ -117,7 +119,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulatedRun
         const at = (ms: number) => clock.modelMs(ms);
         const progress = progressInModelTime(result.progress, at);
         const startMs = Date.parse(progress.startedAt);
-        const makespanMs = Date.parse(progress.endedAt ?? progress.startedAt) - startMs;
+        const makespanMs = Date.parse(progress.endedAt ?? progress.startedAt) - startMs + overheads.runEndMs;
         const activities = current.activities.map((a) => ({ ...a, startMs: at(a.startMs), endMs: at(a.endMs) })).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
         runs.push({ percentile, outcome: result.outcome, progress, startMs, makespanMs, activities });
       }
