@@ -10,6 +10,12 @@ import type { NormalizedPlan } from '../../plan/types';
 const SERVICES = 5_000;
 /** Temporal's default `limit.blobSize.error`: the run's input (the normalized plan) must fit in it. */
 const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+/**
+ * What the workflow computes from a plan must fit in one workflow task (10 s by default) with room
+ * to spare, on a machine busy with other tests too: a correctness bound, not a speed target (the
+ * bench measures speed).
+ */
+const WORKFLOW_TASK_BUDGET_MS = 5_000;
 
 function hugePlanText(reverse: boolean, services = SERVICES): string {
   const lines = ['apiVersion: maestro/v1', 'name: huge', 'strategy: { maxParallel: 50 }', 'services:'];
@@ -56,17 +62,17 @@ describe('a plan of 5,000 services', () => {
     expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThan(MAX_PAYLOAD_BYTES);
   });
 
-  it('gives waves, routes and its critical path in well under a second', () => {
+  it('gives waves, routes and its critical path well within a workflow task', () => {
     const waves = timed(() => computeWaves(plan));
     const routes = timed(() => routeServices(plan));
     const path = timed(() => criticalPath(plan));
     expect(waves.value).toHaveLength(100);
     expect(Object.keys(routes.value)).toHaveLength(SERVICES);
     expect(path.value.services).toHaveLength(100);
-    expect(waves.ms + routes.ms + path.ms).toBeLessThan(1_000);
+    expect(waves.ms + routes.ms + path.ms).toBeLessThan(WORKFLOW_TASK_BUDGET_MS);
   });
 
-  it('takes one scheduling pass of the deployment loop in milliseconds, also after a failure and listed backwards', () => {
+  it('takes one scheduling pass of the deployment loop well within a workflow task, also after a failure and listed backwards', () => {
     const waves = computeWaves(plan);
     const states: Record<string, ServiceState> = Object.fromEntries(plan.services.map((s) => [s.name, 'pending']));
     for (const name of waves[0]!) states[name] = 'succeeded';
@@ -81,7 +87,7 @@ describe('a plan of 5,000 services', () => {
       expect(pass.value.blocked).toHaveLength(98);
       expect(pass.value.eligible).toHaveLength(49);
       expect(pass.value.wave).toBe(2);
-      expect(pass.ms).toBeLessThan(1_000);
+      expect(pass.ms).toBeLessThan(WORKFLOW_TASK_BUDGET_MS);
     }
   });
 
