@@ -1,6 +1,8 @@
 /** Reads a plan (and its cluster file) from disk and hands the text to the pure parser in plan/. */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { LIMITS } from '../plan/limits';
 import { InvalidInputError } from './errors';
 import { formatIssue, mergeNodes, parseClusterText, parsePlanText, type ClusterSpec, type NodeSpec, type NormalizedPlan, type PlanIssue } from '../plan';
 
@@ -47,7 +49,21 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   const cluster = clusterFile === undefined ? undefined : await loadCluster(clusterFile, cwd);
   const result = parsePlanText(text, { file, baseDir: path.dirname(absolute), source: absolute, ...(cluster ? { cluster } : {}) });
   if (!result.ok) throw new PlanInvalidError(result.errors);
+  checkPlanSize(result.plan, file);
   return clusterFile === undefined ? { plan: result.plan, file } : { plan: result.plan, file, clusterFile };
+}
+
+/**
+ * The normalized plan travels as the run's input: over Temporal's payload limit (once gzipped)
+ * or the workers' decoding bound (as JSON) it would validate and then fail to start, or start
+ * and never be read. Refused here, with the sizes (docs/limits.md).
+ */
+export function checkPlanSize(plan: NormalizedPlan, file: string): void {
+  const json = Buffer.from(JSON.stringify(plan));
+  const hint = 'split the plan into several plans, or shorten its commands; see docs/limits.md';
+  if (json.length > LIMITS.planJsonBytes) throw new InvalidInputError(`${file}: the plan is ${json.length} bytes as JSON, over the limit of ${LIMITS.planJsonBytes}`, hint);
+  const encoded = gzipSync(json).length;
+  if (encoded > LIMITS.planEncodedBytes) throw new InvalidInputError(`${file}: the plan is ${encoded} bytes encoded (gzipped JSON), over the limit of ${LIMITS.planEncodedBytes}`, hint);
 }
 
 /** Reads and validates a cluster file. */

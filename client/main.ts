@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { lookupIdArgument } from './cli/flags';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
 import { processOutput, type Output } from './output';
@@ -24,6 +25,10 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
   for (const register of registrars as CommandRegistrar[]) register(program, ctx);
+  // Every command taking a run id checks it before connecting: a bad one is exit 2, not a stack trace.
+  program.hook('preAction', (_, command) => {
+    if (command.registeredArguments[0]?.name() === 'id' && typeof command.processedArgs[0] === 'string') lookupIdArgument(command.processedArgs[0]);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

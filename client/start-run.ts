@@ -1,10 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
+import { runIdProblem } from '../plan/limits';
 import type { NormalizedPlan } from '../plan/types';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { deploymentWorkflowId } from '../workflows/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { RefusedError } from './errors';
+import { InvalidInputError, RefusedError } from './errors';
 import type { DeploymentHandle } from './run/handle';
 
 /**
@@ -33,6 +34,8 @@ export interface StartRunOptions {
  */
 export async function startDeployment(client: Client, plan: NormalizedPlan, options: StartRunOptions): Promise<{ runId: string; handle: DeploymentHandle }> {
   const runId = deploymentWorkflowId(plan.name, options.id);
+  const idProblem = runIdProblem(runId);
+  if (idProblem) throw new InvalidInputError(`--id: ${idProblem}`, 'A run id is a name: letters, digits, ".", "_" and "-" (no "/", which separates a run from its services).');
   const services = plan.services.map((s) => s.name);
   const indexServices = Buffer.byteLength(JSON.stringify(services)) <= MAX_SEARCH_ATTRIBUTE_BYTES;
   try {

@@ -5,71 +5,88 @@
  * so that one pass reports every mistake.
  */
 import { z } from 'zod';
-import { parseDuration } from './durations';
+import { formatDuration, parseDuration } from './durations';
 import { ISSUE_CODES } from './issues';
+import { LIMITS, STEP_NAME_PATTERN } from './limits';
 import { ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
 
 /** Names of services and nodes: they become parts of workflow ids and task-queue names. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const name = z.string().regex(NAME_PATTERN, { error: 'names use letters, digits, ".", "_" and "-", starting with a letter or digit' });
+const name = z
+  .string()
+  .max(LIMITS.nameChars, { error: `names have at most ${LIMITS.nameChars} characters` })
+  .regex(NAME_PATTERN, { error: 'names use letters, digits, ".", "_" and "-", starting with a letter or digit' });
+const stepName = z
+  .string()
+  .min(1)
+  .max(LIMITS.stepNameChars, { error: `step names have at most ${LIMITS.stepNameChars} characters` })
+  .regex(STEP_NAME_PATTERN, { error: 'step names are printable text without "/" or "@", not blank, with no leading or trailing spaces' });
 const envName = z.string().regex(ENV_NAME_PATTERN, { error: 'environment variable names use letters, digits and "_", not starting with a digit' });
 
-const duration = z
-  .union([z.string(), z.number()], { error: 'expected a duration like 30s, 5m or 1h30m' })
-  .transform((value, ctx) => {
-    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-    if (ms !== undefined && ms > 0) return ms;
-    const hint =
-      typeof value === 'number'
-        ? `add a unit: "${value}s" or "${value}ms"`
-        : 'write a positive number with a unit (ms, s, m, h, d), largest first: 500ms, 2s, 5m, 24h, 1h30m';
-    ctx.addIssue({ code: 'custom', message: `malformed duration ${JSON.stringify(value)}`, params: { code: ISSUE_CODES.invalidDuration, hint } });
-    return z.NEVER;
-  });
+/** A duration of at most `maxMs` (see LIMITS). */
+const duration = (maxMs: number = LIMITS.durationMs) =>
+  z
+    .union([z.string(), z.number()], { error: 'expected a duration like 30s, 5m or 1h30m' })
+    .transform((value, ctx) => {
+      const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+      if (ms !== undefined && ms > 0 && ms <= maxMs) return ms;
+      if (ms !== undefined && ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: `duration ${JSON.stringify(value)} is too long: at most ${formatDuration(maxMs)}`, params: { code: ISSUE_CODES.invalidDuration, hint: 'see docs/limits.md' } });
+        return z.NEVER;
+      }
+      const hint =
+        typeof value === 'number'
+          ? `add a unit: "${value}s" or "${value}ms"`
+          : 'write a positive number with a unit (ms, s, m, h, d), largest first: 500ms, 2s, 5m, 24h, 1h30m';
+      ctx.addIssue({ code: 'custom', message: `malformed duration ${JSON.stringify(value)}`, params: { code: ISSUE_CODES.invalidDuration, hint } });
+      return z.NEVER;
+    });
+const commandDuration = duration(LIMITS.commandTimeoutMs);
 
-const int = (min: number) => z.number().int().min(min);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const text = z.string().max(LIMITS.argumentChars, { error: `at most ${LIMITS.argumentChars} characters` });
 
 /** Argument lists may contain YAML numbers and booleans (`--port, 5432`): they become strings. */
-const argument = z.union([z.string(), z.number(), z.boolean()], { error: 'arguments are strings' }).transform(String);
+const argument = z.union([text, z.number(), z.boolean()], { error: 'arguments are strings' }).transform(String);
 
-const command = z.union([z.array(argument).min(1), z.string().min(1)], {
+const command = z.union([z.array(argument).min(1).max(LIMITS.listEntries * 10), text.min(1)], {
   error: 'expected a command: a list of arguments ([node, migrate.js]) or a shell string ("docker service update x")',
 });
 
-const envValue = z.union([z.string(), z.number(), z.boolean(), z.strictObject({ fromEnv: envName })], {
+const envValue = z.union([text, z.number(), z.boolean(), z.strictObject({ fromEnv: envName })], {
   error: 'expected a string or { fromEnv: NAME }',
 });
 
 const retry = z.strictObject({
-  maxAttempts: int(1).optional(),
-  initialInterval: duration.optional(),
-  backoff: z.number().min(1).optional(),
+  maxAttempts: int(1, LIMITS.maxAttempts).optional(),
+  initialInterval: duration().optional(),
+  backoff: z.number().min(1).max(LIMITS.backoff).optional(),
 });
 
 const check = z.strictObject({
   http: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }).optional(),
-  status: int(100).max(599).optional(),
+  status: int(100, 599).optional(),
   bodyIncludes: z.string().optional(),
-  successes: int(1).optional(),
-  failures: int(1).optional(),
-  interval: duration.optional(),
-  timeout: duration.optional(),
+  successes: int(1, LIMITS.probes).optional(),
+  failures: int(1, LIMITS.probes).optional(),
+  interval: commandDuration.optional(),
+  timeout: commandDuration.optional(),
 });
 
 const step = z.strictObject({
-  name: z.string().min(1),
+  name: stepName,
   run: command.optional(),
   undo: command.optional(),
   check: check.optional(),
-  wait: duration.optional(),
-  timeout: duration.optional(),
+  wait: duration().optional(),
+  timeout: commandDuration.optional(),
   retry: retry.optional(),
   env: z.record(envName, envValue).optional(),
   cwd: z.string().min(1).optional(),
-  estimate: duration.optional(),
+  estimate: duration().optional(),
 });
 
 const requirements = z.strictObject({
@@ -79,19 +96,19 @@ const requirements = z.strictObject({
 });
 
 const approval = z.strictObject({
-  timeout: duration.optional(),
+  timeout: duration().optional(),
   onTimeout: z.enum(ON_TIMEOUT).optional(),
-  minApprovals: int(1).optional(),
+  minApprovals: int(1, LIMITS.listEntries).optional(),
 });
 
-const gate = approval.extend({ beforeWave: int(1) });
+const gate = approval.extend({ beforeWave: int(1, LIMITS.services) });
 
 const service = z.strictObject({
   dependsOn: z.array(z.string()).optional(),
   node: z.string().optional(),
   requires: requirements.optional(),
   // Optional here so a missing or empty list gets one clear "has no steps" issue (semantic check).
-  steps: z.array(step).nullish(),
+  steps: z.array(step).max(LIMITS.stepsPerService, { error: `a service has at most ${LIMITS.stepsPerService} steps` }).nullish(),
   approval: approval.optional(),
 });
 
@@ -111,20 +128,21 @@ export const planSchema = z.strictObject({
   strategy: z
     .strictObject({
       mode: z.enum(STRATEGY_MODES).optional(),
-      maxParallel: int(1).optional(),
+      // Capped to LIMITS.maxParallel by normalizePlan rather than refused: more is never wrong, only not faster.
+      maxParallel: int(1, Number.MAX_SAFE_INTEGER).optional(),
       onFailure: z.enum(ON_FAILURE).optional(),
-      nodeTimeout: duration.optional(),
+      nodeTimeout: duration().optional(),
     })
     .optional(),
-  defaults: z.strictObject({ timeout: duration.optional(), retry: retry.optional() }).optional(),
+  defaults: z.strictObject({ timeout: commandDuration.optional(), retry: retry.optional() }).optional(),
   approvals: z
     .strictObject({
-      approvers: z.array(z.string().min(1)).optional(),
+      approvers: z.array(z.string().min(1).max(200)).max(LIMITS.listEntries).optional(),
       allowSelfApproval: z.boolean().optional(),
-      gates: z.array(gate).optional(),
+      gates: z.array(gate).max(LIMITS.listEntries).optional(),
     })
     .optional(),
-  services: z.record(name, service),
+  services: z.record(name, service).refine((services) => Object.keys(services).length <= LIMITS.services, { error: `a plan has at most ${LIMITS.services} services` }),
 });
 
 export const clusterSchema = z.strictObject({

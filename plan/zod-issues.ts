@@ -27,7 +27,7 @@ function convert(issue: ZodIssue, raw: unknown, schema: z.ZodType): UnlocatedIss
       }));
     }
     case 'invalid_key':
-      return [{ path, onKey: true, message: `invalid name "${String(last)}"`, hint: issue.issues[0]?.message, code: ISSUE_CODES.invalidName }];
+      return [{ path, onKey: true, message: `invalid name "${clipName(String(last))}"`, hint: issue.issues[0]?.message, code: ISSUE_CODES.invalidName }];
     case 'invalid_value': {
       if (path.length === 1 && last === 'apiVersion') {
         const message = value === undefined ? 'missing apiVersion' : `unsupported apiVersion ${describe(value)}`;
@@ -147,4 +147,9 @@ function schemaAt(schema: z.ZodType, path: PlanPath): z.ZodType | undefined {
   }
   if (defOf(current).type === 'union') return defOf(current).options?.map(unwrap).find((o) => defOf(o).type === 'object');
   return current;
+}
+
+/** A name quoted in a message: a 1,000-character one is cut, the hint says why it is wrong. */
+function clipName(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 59)}…` : name;
 }

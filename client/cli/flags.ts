@@ -2,12 +2,26 @@
 import { formatDuration, parseDuration } from '../../plan/durations';
 import { InvalidInputError } from '../errors';
 
-/** Milliseconds of a duration flag such as `500ms`, `30s` or `1h30m`; under `minMs` (default 1 ms, so `0s` too) is refused. */
+/** Longest duration a flag takes: ten years (a date this far back or ahead is still a valid date). */
+const MAX_FLAG_DURATION_MS = 3650 * 86_400_000;
+
+/** Milliseconds of a duration flag such as `500ms`, `30s` or `1h30m`; under `minMs` (default 1 ms, so `0s` too) or over ten years is refused. */
 export function durationFlag(flag: string, text: string, minMs = 1): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new InvalidInputError(`${flag}: malformed duration "${text}"`, 'Use a number and a unit, largest first, e.g. 500ms, 30s, 5m, 1h30m or 30d.');
   if (ms < minMs) throw new InvalidInputError(`${flag}: must be at least ${formatDuration(minMs)}, got "${text}"`);
+  if (ms > MAX_FLAG_DURATION_MS) throw new InvalidInputError(`${flag}: at most 3650d, got "${text.slice(0, 40)}"`);
   return ms;
+}
+
+/** Temporal's default `limit.maxIDLength`. */
+const MAX_ID_CHARS = 1000;
+
+/** A run id to look up (`status`, `approve`, …): not empty, printable, within Temporal's id length. */
+export function lookupIdArgument(id: string): void {
+  if (id.trim() === '') throw new InvalidInputError('the run id is empty', 'Give a run id, as `maestro list` shows them.');
+  if (id.length > MAX_ID_CHARS) throw new InvalidInputError(`the run id has ${id.length} characters; Temporal ids have at most ${MAX_ID_CHARS}`);
+  if (/\p{Cc}/u.test(id)) throw new InvalidInputError('the run id contains control characters');
 }
 
 /** A whole-number flag from `min` (default 1) to `max` (default: no bound). */
