@@ -14,11 +14,17 @@ import { preferNodesUp } from '../plan/routing';
 import { serviceUndoWorkflowId, serviceWorkflowId } from './ids';
 import { pauseSignal, resumeSignal } from './messages';
 import { PATCHES } from './patches';
-import type { ServiceOutcome, ServiceProgress, UndoOutcome } from './progress';
+import type { LegacyServiceOutcome, LegacyUndoOutcome, RollbackFailure, ServiceProgress, ServiceResult, StepProgress } from './progress';
 import { now, type RunBook } from './run-book';
-import { SERVICE_FAILED, serviceUndoWorkflow, serviceWorkflow } from './service';
+import { SERVICE_CANCELLED, SERVICE_FAILED, serviceWorkflow } from './service';
+import { serviceUndoWorkflow } from './service-undo';
 
-export type ChildResult = { ok: true; outcome: ServiceOutcome } | { ok: false; cancelled: boolean; error: string; progress?: ServiceProgress };
+/**
+ * How a child ended, as the parent sees it. `result` is the child's own record (steps, node, undo
+ * failures); it is missing only where the child could not give one (a child of a run started
+ * before ServiceResult that was cancelled, or a failure outside the child's code).
+ */
+export type ChildResult = { ok: true; result: ServiceResult } | { ok: false; cancelled: boolean; error: string; result?: ServiceResult };
 
 interface InFlight {
   scope: CancellationScope;
@@ -31,8 +37,8 @@ export class ServiceChildren {
   /** The paused state each running child was last started with or signalled. */
   private readonly childPaused = new Map<string, boolean>();
   private syncing = false;
-  /** Completed steps of succeeded services, for the cross-service rollback. */
-  readonly outcomes = new Map<string, ServiceOutcome>();
+  /** Services whose child succeeded: the ones a cross-service rollback undoes in an undo child. */
+  readonly succeeded = new Set<string>();
 
   constructor(
     private readonly book: RunBook,
@@ -71,13 +77,13 @@ export class ServiceChildren {
         }),
       )
       .then(
-        (outcome): ChildResult => ({ ok: true, outcome }),
-        (err): ChildResult => childFailure(err),
+        (returned: ServiceResult | LegacyServiceOutcome): ChildResult => ({ ok: true, result: asResult(name, returned) }),
+        (err): ChildResult => childFailure(name, err),
       )
       .then((result) => {
         this.inFlight.delete(name);
         this.childPaused.delete(name);
-        if (result.ok) this.outcomes.set(name, result.outcome);
+        if (result.ok) this.succeeded.add(name);
         this.onSettled(name, result);
       });
     this.inFlight.set(name, { scope, done });
@@ -129,31 +135,57 @@ export class ServiceChildren {
     await Promise.all(pending.map((c) => c.done));
   }
 
-  /** Undoes a succeeded service in a child of its own; never throws. */
-  async undo(name: string): Promise<UndoOutcome> {
+  /**
+   * Undoes a succeeded service in a child of its own; never throws. The child gets the service by
+   * reference to the plan (its spec and the steps as recorded here), not a copy shipped up from
+   * the service child.
+   */
+  async undo(name: string): Promise<{ steps: StepProgress[]; failures: RollbackFailure[] }> {
     const { book } = this;
-    const outcome = this.outcomes.get(name);
     const progress = book.service(name);
-    if (!outcome) return { steps: progress.steps, failures: [] };
+    if (!this.succeeded.has(name)) return { steps: progress.steps, failures: [] };
+    const spec = book.plan.services.find((s) => s.name === name)!;
     return executeChild(serviceUndoWorkflow, {
       workflowId: serviceUndoWorkflowId(book.progress.runId, name),
-      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, completed: outcome.completed, steps: progress.steps, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv }],
+      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, spec, steps: progress.steps, node: progress.node, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `undo ${name} (wave ${progress.wave})`,
-    }).catch((err: Error) => ({ steps: progress.steps, failures: [{ service: name, step: '*', error: err.message }] }));
+    }).then(
+      (done: ServiceResult | LegacyUndoOutcome) => ('end' in done ? { steps: done.steps, failures: done.undoFailures } : done),
+      (err: Error) => ({ steps: progress.steps, failures: [{ service: name, step: '*', error: err.message }] }),
+    );
   }
 }
 
-function childFailure(err: unknown): ChildResult {
+/** A succeeded child's return value; children of runs started before ServiceResult returned a ServiceOutcome. */
+function asResult(service: string, returned: ServiceResult | LegacyServiceOutcome): ServiceResult {
+  if ('end' in returned) return returned;
+  return { end: 'succeeded', service, node: returned.node, nodesDown: returned.nodesDown, steps: returned.steps, undoFailures: [] };
+}
+
+/** details[0] of a ServiceFailed failure: a ServiceResult, or `{ progress, undoFailures }` from children before it. */
+function failedResult(service: string, error: string, details: unknown): ServiceResult | undefined {
+  if (!details || typeof details !== 'object') return undefined;
+  if ('end' in details) return details as ServiceResult;
+  const legacy = details as { progress?: ServiceProgress; undoFailures?: RollbackFailure[] };
+  if (!legacy.progress) return undefined;
+  const { node, nodesDown, steps } = legacy.progress;
+  return { end: 'failed', error, service, node, nodesDown, steps, undoFailures: legacy.undoFailures ?? [] };
+}
+
+function childFailure(service: string, err: unknown): ChildResult {
   if (isCancellation(err)) return { ok: false, cancelled: true, error: 'cancelled' };
   if (err instanceof ChildWorkflowFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure && cause.type === SERVICE_FAILED) {
-      const details = cause.details?.[0] as { progress?: ServiceProgress } | undefined;
-      return { ok: false, cancelled: false, error: cause.message, progress: details?.progress };
+      return { ok: false, cancelled: false, error: cause.message, result: failedResult(service, cause.message, cause.details?.[0]) };
+    }
+    if (cause instanceof ApplicationFailure && cause.type === SERVICE_CANCELLED) {
+      return { ok: false, cancelled: true, error: 'cancelled', result: cause.details?.[0] as ServiceResult | undefined };
     }
     if (isCancellation(cause)) return { ok: false, cancelled: true, error: 'cancelled' };
     return { ok: false, cancelled: false, error: cause?.message ?? err.message };
   }
   return { ok: false, cancelled: false, error: (err as Error).message };
 }
+

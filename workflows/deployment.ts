@@ -102,22 +102,24 @@ function updateRunState(book: RunBook, gates: GateKeeper, controls: Controls): v
 function settle(book: RunBook, controls: Controls, name: string, result: ChildResult): void {
   const progress = book.service(name);
   progress.endedAt = now();
-  for (const node of (result.ok ? result.outcome : result.progress)?.nodesDown ?? []) book.nodesDown.add(node);
+  const record = result.result;
+  if (record) {
+    for (const node of record.nodesDown) book.nodesDown.add(node);
+    progress.steps = record.steps;
+    progress.node = record.node;
+    progress.nodesDown = record.nodesDown;
+  }
   if (result.ok) {
-    progress.steps = result.outcome.steps;
-    progress.node = result.outcome.node;
-    progress.nodesDown = result.outcome.nodesDown;
     book.setServiceState(name, 'succeeded');
     return;
   }
-  if (result.progress) {
-    progress.steps = result.progress.steps;
-    progress.node = result.progress.node;
-    progress.nodesDown = result.progress.nodesDown;
-  }
   progress.error = result.error;
+  // What the child could not undo is part of the run's record; old runs replay as they ran.
+  const undoFailures = record?.undoFailures ?? [];
+  const recorded = undoFailures.length > 0 && patched(PATCHES.recordChildUndoFailures);
+  if (recorded) book.progress.rollbackFailures.push(...undoFailures);
   if (result.cancelled) {
-    book.setServiceState(name, 'cancelled');
+    book.setServiceState(name, recorded ? 'rollback-failed' : 'cancelled');
     return;
   }
   book.setServiceState(name, 'failed');
@@ -150,6 +152,12 @@ function onGateFailed(book: RunBook, controls: Controls, service: string, gate: 
 
 /** After the loop: stop what runs, roll back if asked, and name the final state. */
 async function finish(book: RunBook, controls: Controls, children: ServiceChildren): Promise<RunState> {
+  const final = await finalState(book, controls, children);
+  // An undo that failed anywhere (in a failed or cancelled service, or in the rollback) leaves the run incomplete.
+  return final !== 'succeeded' && book.progress.rollbackFailures.length > 0 ? 'rollback-incomplete' : final;
+}
+
+async function finalState(book: RunBook, controls: Controls, children: ServiceChildren): Promise<RunState> {
   const stop = controls.stop;
   if (!stop) {
     const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped');

@@ -14,7 +14,17 @@ export function serviceUndoWorkflowId(runId: string, service: string): string {
   return `${runId}/${service}/undo`;
 }
 
-/** Stable across retries and re-routes of the same step in the same run. */
-export function idempotencyKey(serviceWorkflowId: string, step: string, phase: 'do' | 'undo'): string {
-  return phase === 'do' ? `${serviceWorkflowId}/${step}` : `${serviceWorkflowId}/${step}/undo`;
+/**
+ * `<run id>/<service>/<step>` for a step, `…/undo` for its undo (docs/guarantees.md): from the
+ * step's identity alone, so it is the same whichever workflow runs the command (the service child,
+ * or the undo child of a cross-service rollback), on every retry and re-route.
+ */
+export function idempotencyKey(id: { runId: string; service: string; step: string; phase: 'do' | 'undo' }): string {
+  const root = `${serviceWorkflowId(id.runId, id.service)}/${id.step}`;
+  return id.phase === 'do' ? root : `${root}/undo`;
+}
+
+/** The key undo children derived before identity keys, from their own workflow id; kept for runs in flight. */
+export function legacyUndoKey(undoWorkflowId: string, step: string): string {
+  return `${undoWorkflowId}/${step}/undo`;
 }

@@ -1,3 +1,4 @@
 // Every workflow the orchestrator worker registers.
 export { deploymentWorkflow } from './deployment';
-export { serviceWorkflow, serviceUndoWorkflow } from './service';
+export { serviceWorkflow } from './service';
+export { serviceUndoWorkflow } from './service-undo';

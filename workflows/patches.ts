@@ -10,4 +10,13 @@ export const PATCHES = {
   avoidKnownDownNodes: 'avoid-known-down-nodes',
   /** A pause or resume signal with a malformed payload is refused (recorded) instead of obeyed. */
   refuseMalformedPause: 'refuse-malformed-pause',
+  /**
+   * A cancelled service child ends with a ServiceCancelled failure carrying its ServiceResult (the
+   * steps that ran, the undos that failed) instead of a bare cancellation that carries nothing.
+   */
+  cancelledChildReports: 'cancelled-child-reports',
+  /** The parent records the undo failures a failed or cancelled child reports, and the run ends rollback-incomplete. */
+  recordChildUndoFailures: 'record-child-undo-failures',
+  /** Undo children key their commands `<run>/<service>/<step>/undo`, not from their own workflow id. */
+  identityIdempotencyKeys: 'identity-idempotency-keys',
 } as const;

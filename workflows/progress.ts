@@ -107,7 +107,7 @@ export interface RunProgress {
   rollbackFailures: RollbackFailure[];
 }
 
-/** A step that completed and how to undo it; kept by the saga, handed to undo children. */
+/** A step that completed and how to undo it; kept by the saga (the command from the plan). */
 export interface CompletedStep {
   name: string;
   node: string;
@@ -118,16 +118,41 @@ export interface CompletedStep {
   retry: RetrySpec;
 }
 
-/** What a service child returns. */
-export interface ServiceOutcome {
+/** What every service child result carries, whatever its end. */
+interface ServiceResultBase {
+  service: string;
+  /** The node that ran its last step. */
+  node?: string;
+  /** Nodes that counted as down while it ran. */
+  nodesDown: string[];
+  /** Every step, with the state it ended in (an undone step says so, an undo that failed too). */
+  steps: StepProgress[];
+  /** Undo commands that kept failing: what is left done. */
+  undoFailures: RollbackFailure[];
+}
+
+/**
+ * What a service child (or an undo child) ends with, on every path: returned when it succeeded,
+ * `details[0]` of its ServiceFailed / ServiceCancelled failure otherwise.
+ */
+export type ServiceResult =
+  | (ServiceResultBase & { end: 'succeeded' })
+  | (ServiceResultBase & { end: 'failed'; error: string })
+  | (ServiceResultBase & { end: 'cancelled' })
+  | (ServiceResultBase & { end: 'rolled-back' })
+  | (ServiceResultBase & { end: 'rollback-failed' });
+export type ServiceEnd = ServiceResult['end'];
+
+/** What a service child returned before ServiceResult (runs in flight across the upgrade replay it). */
+export interface LegacyServiceOutcome {
   node?: string;
   nodesDown: string[];
   steps: StepProgress[];
   completed: CompletedStep[];
 }
 
-/** What an undo child returns. */
-export interface UndoOutcome {
+/** What an undo child returned before ServiceResult. */
+export interface LegacyUndoOutcome {
   steps: StepProgress[];
   failures: RollbackFailure[];
 }

@@ -1,11 +1,12 @@
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { moveService, moveStep } from '../plan/states';
 import type { ServiceSpec } from '../plan/types';
 import { upgradeService } from '../plan/upgrade';
 import { pauseSignal, resumeSignal, serviceProgressQuery } from './messages';
-import type { CompletedStep, RollbackFailure, ServiceOutcome, ServiceProgress, StepProgress, UndoOutcome } from './progress';
-import { Saga, unwindSteps } from './saga';
-import { StepFailure, runStepOnNode, runUndoOnNode, type StepRunContext } from './step-runner';
+import { PATCHES } from './patches';
+import type { RollbackFailure, ServiceProgress, ServiceResult, StepProgress } from './progress';
+import { Saga, completedStep, undoStep } from './saga';
+import { StepFailure, runStepOnNode, type StepRunContext } from './step-runner';
 
 export interface ServiceRunInput {
   runId: string;
@@ -21,8 +22,10 @@ export interface ServiceRunInput {
   startPaused?: boolean;
 }
 
-/** `ApplicationFailure.type` of a failed service; details[0] is its ServiceProgress. */
+/** `ApplicationFailure.type` of a failed service; details[0] is its ServiceResult (end: failed). */
 export const SERVICE_FAILED = 'ServiceFailed';
+/** `ApplicationFailure.type` of a cancelled service; details[0] is its ServiceResult (end: cancelled or rollback-failed). */
+export const SERVICE_CANCELLED = 'ServiceCancelled';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -31,9 +34,9 @@ const now = () => new Date(Date.now()).toISOString();
  * completed steps (reverse order, same nodes), then fails the service; cancellation undoes the
  * same way. A node that does not pick up a task within nodeTimeout is skipped for the next candidate.
  */
-export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOutcome> {
+export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceResult> {
   const service = upgradeService(input.service);
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
+  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
   const progress: ServiceProgress = {
     name: service.name,
     wave: input.wave,
@@ -50,6 +53,7 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOu
 
   const saga = new Saga();
   const candidates = [...input.candidates];
+  const result = (undoFailures: RollbackFailure[]) => ({ service: service.name, node: progress.node, nodesDown: progress.nodesDown, steps: progress.steps, undoFailures });
   try {
     for (const [i, step] of service.steps.entries()) {
       await condition(() => !paused);
@@ -73,7 +77,7 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOu
       }
       moveStep(stepProgress, 'succeeded');
       stepProgress.endedAt = now();
-      saga.record({ name: step.name, node: progress.node!, undo: step.kind === 'run' ? step.undo : undefined, env: step.env, cwd: step.cwd, timeoutMs: step.timeoutMs, retry: step.retry });
+      saga.record(completedStep(step, progress.node!));
     }
   } catch (err) {
     const failed = progress.steps.find((s) => s.state === 'running');
@@ -88,67 +92,27 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceOu
     progress.currentStep = undefined;
     progress.endedAt = now();
     if (isCancellation(err)) {
-      moveService(progress, failures.length ? 'rollback-failed' : 'cancelled');
-      throw err;
+      const end = failures.length ? 'rollback-failed' : 'cancelled';
+      moveService(progress, end);
+      // A bare cancellation carries nothing: the parent would not learn which steps ran or which undo failed.
+      if (!patched(PATCHES.cancelledChildReports)) throw err;
+      const cancelled: ServiceResult = { end, ...result(failures) };
+      throw ApplicationFailure.create({ message: `${service.name} cancelled`, type: SERVICE_CANCELLED, nonRetryable: true, details: [cancelled] });
     }
     moveService(progress, 'failed');
     const where = `${service.name}/${failed?.name ?? '?'}`;
     // Activity messages already start with service/step; say it once.
     const message = (err as Error).message.replace(new RegExp(`^${escapeRegExp(where)}:?\\s*`), '');
     progress.error = `${where} failed: ${message}`;
-    throw ApplicationFailure.nonRetryable(progress.error, SERVICE_FAILED, { progress, undoFailures: failures });
+    // `progress` stays in the details for parents that read it before ServiceResult.
+    const failedResult: ServiceResult & { progress: ServiceProgress } = { end: 'failed', error: progress.error, ...result(failures), progress };
+    throw ApplicationFailure.nonRetryable(progress.error, SERVICE_FAILED, failedResult);
   }
   moveService(progress, 'succeeded');
   progress.currentStep = undefined;
   progress.endedAt = now();
   await condition(allHandlersFinished);
-  return { node: progress.node, nodesDown: progress.nodesDown, steps: progress.steps, completed: saga.completed };
-}
-
-export interface ServiceUndoInput {
-  runId: string;
-  plan: string;
-  service: string;
-  wave: number;
-  /** The service's completed steps, in the order they ran. */
-  completed: CompletedStep[];
-  /** The step progress of the deploy, updated as undos run. */
-  steps: StepProgress[];
-  nodeTimeoutMs: number;
-  /** Every `fromEnv` variable of the plan, redacted from every undo's output. */
-  runSecretEnv?: string[];
-}
-
-/** Undoes a succeeded service during a cross-service rollback; never fails — it reports what could not be undone. */
-export async function serviceUndoWorkflow(input: ServiceUndoInput): Promise<UndoOutcome> {
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: input.service, serviceWorkflowId: workflowInfo().workflowId, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
-  const progress: ServiceProgress = { name: input.service, wave: input.wave, state: 'rolling-back', nodesDown: [], startedAt: now(), steps: input.steps };
-  setHandler(serviceProgressQuery, () => progress);
-  const failures: RollbackFailure[] = await unwindSteps(input.completed, (step) => undoStep(step, ctx, progress), input.service);
-  moveService(progress, failures.length ? 'rollback-failed' : 'rolled-back');
-  progress.endedAt = now();
-  await condition(allHandlersFinished);
-  return { steps: progress.steps, failures };
-}
-
-async function undoStep(step: CompletedStep, ctx: StepRunContext, progress: ServiceProgress): Promise<void> {
-  if (!step.undo) return;
-  const stepProgress = progress.steps.find((s) => s.name === step.name);
-  if (stepProgress) moveStep(stepProgress, 'undoing');
-  progress.currentStep = step.name;
-  try {
-    const line = await runUndoOnNode({ ...step, undo: step.undo }, ctx);
-    if (stepProgress) {
-      moveStep(stepProgress, 'undone');
-      stepProgress.lastLine = line ?? stepProgress.lastLine;
-    }
-  } catch (err) {
-    if (stepProgress) {
-      moveStep(stepProgress, 'undo-failed');
-      stepProgress.undoError = (err as Error).message;
-    }
-    throw err;
-  }
+  return { end: 'succeeded', ...result([]) };
 }
 
 function lastLine(tail: string): string | undefined {

@@ -4,7 +4,7 @@ import { FAILURE_TYPES } from '../activities/failure-types';
 import { nodeTaskQueue } from '../plan/task-queues';
 import type { CommandSpec, EnvValue, RetrySpec, StepSpec } from '../plan/types';
 import { moveStep } from '../plan/states';
-import { idempotencyKey } from './ids';
+import { idempotencyKey, legacyUndoKey } from './ids';
 import type { StepProgress } from './progress';
 
 /** A dead worker is noticed within this, not at the step's timeout; activities heartbeat every ~2s. */
@@ -23,8 +23,11 @@ export interface StepRunContext {
   runId: string;
   plan: string;
   service: string;
-  /** Workflow id of the service child: the root of idempotency keys. */
-  serviceWorkflowId: string;
+  /**
+   * Set only in undo children whose run started before identity keys (patch identity-idempotency-keys):
+   * their undo keys were rooted at the undo child's own workflow id, and stay so.
+   */
+  legacyUndoRoot?: string;
   nodeTimeoutMs: number;
   /** Every `fromEnv` variable of the plan (`secretEnvNames`), redacted from every step's output. */
   runSecretEnv?: string[];
@@ -74,7 +77,7 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
   progress.startedAt ??= new Date(Date.now()).toISOString();
   const summary = `${ctx.service}/${step.name} @ ${node}`;
   const common = { activityId: `${step.name}@${node}`, retry: step.retry, summary };
-  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'do'), ...secretsOf(ctx) };
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' as const, idempotencyKey: idempotencyKey({ runId: ctx.runId, service: ctx.service, step: step.name, phase: 'do' }), ...secretsOf(ctx) };
   try {
     switch (step.kind) {
       case 'wait':
@@ -113,7 +116,7 @@ export async function runUndoOnNode(
   step: { name: string; node: string; undo: CommandSpec; env: Record<string, EnvValue>; cwd: string; timeoutMs: number; retry: RetrySpec },
   ctx: StepRunContext,
 ): Promise<string | undefined> {
-  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: idempotencyKey(ctx.serviceWorkflowId, step.name, 'undo'), ...secretsOf(ctx) };
+  const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: ctx.legacyUndoRoot ? legacyUndoKey(ctx.legacyUndoRoot, step.name) : idempotencyKey({ runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' }), ...secretsOf(ctx) };
   try {
     const result = await activities(step.node, ctx, {
       activityId: `undo:${step.name}@${step.node}`,
