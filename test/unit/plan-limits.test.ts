@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkPlanSize } from '../../client/load-plan';
 import { LIMITS, runIdProblem } from '../../plan/limits';
-import { deploymentWorkflowId, idempotencyKey, serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
+import { deploymentWorkflowId, idempotencyKey, legacyUndoKey, serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
 import { HEADER, errorsOf, onlyError, planOf } from './plan-fixtures';
 
 // Plans that validated and then wedged their run (issue 16): each is refused by validate, located.
@@ -33,7 +33,8 @@ describe('limits: what validates cannot wedge a run', () => {
     expect(issue.message.length).toBeLessThan(100);
     expect(issue.hint).toMatch(/at most 100 characters/);
     // At the limits, the longest id Maestro builds stays far below Temporal's 1,000 characters.
-    const longest = idempotencyKey(serviceUndoWorkflowId('r'.repeat(LIMITS.runIdChars), 's'.repeat(LIMITS.nameChars)), 'x'.repeat(LIMITS.stepNameChars), 'undo');
+    const longest = legacyUndoKey(serviceUndoWorkflowId('r'.repeat(LIMITS.runIdChars), 's'.repeat(LIMITS.nameChars)), 'x'.repeat(LIMITS.stepNameChars));
+    expect(idempotencyKey({ runId: 'r'.repeat(LIMITS.runIdChars), service: 's'.repeat(LIMITS.nameChars), step: 'x'.repeat(LIMITS.stepNameChars), phase: 'undo' }).length).toBeLessThan(longest.length);
     expect(longest.length).toBeLessThan(500);
   });
 
