@@ -42,10 +42,19 @@ export function readYaml(text: string, file: string): ReadYamlResult {
     return { file, line, col, path: '', message: error.message, hint: 'fix the YAML syntax', code: ISSUE_CODES.yamlSyntax };
   });
   if (!fatal) {
-    // An alias without its anchor is not a parse error, but would make toJS throw.
+    // An alias without its anchor is not a parse error, but would make toJS throw. One pass in
+    // document order, remembering the anchors seen: `alias.resolve` searches the whole document
+    // for each alias, so thousands of aliases took minutes to check.
+    const anchors = new Set<string>();
+    const remember = (_: unknown, node: { anchor?: string }) => {
+      if (node.anchor) anchors.add(node.anchor);
+    };
     visit(doc, {
+      Scalar: remember,
+      Map: remember,
+      Seq: remember,
       Alias(_, alias) {
-        if (alias.resolve(doc) !== undefined) return;
+        if (anchors.has(alias.source)) return;
         fatal = true;
         const { line, col } = lineCounter.linePos(alias.range?.[0] ?? 0);
         const path = formatPath(pathAt(doc, alias.range?.[0] ?? 0));
