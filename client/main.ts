@@ -19,6 +19,7 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
         exitCode = reportError(err, output);
       }
     },
+    runCli,
   };
   const program = new Command('maestro')
     .description('Durable multi-wave deployments and migrations across a cluster, on Temporal')

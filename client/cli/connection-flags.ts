@@ -29,3 +29,19 @@ export function settingsFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     throw err;
   }
 }
+
+const FLAG_NAMES: Array<[keyof ConnectionFlags, string]> = [
+  ['address', '--address'],
+  ['namespace', '--namespace'],
+  ['tlsCert', '--tls-cert'],
+  ['tlsKey', '--tls-key'],
+  ['tlsCa', '--tls-ca'],
+  ['apiKey', '--api-key'],
+  ['profile', '--profile'],
+  ['configFile', '--config-file'],
+];
+
+/** The connection flags given, as arguments again (for commands run on the operator's behalf). */
+export function connectionArgs(flags: ConnectionFlags): string[] {
+  return FLAG_NAMES.flatMap(([key, flag]) => (flags[key] === undefined ? [] : [flag, flags[key]!]));
+}

@@ -6,6 +6,8 @@ export interface CliContext {
   output: Output;
   /** Runs a command function; its result or typed error becomes the process exit code. */
   execute(fn: () => Promise<number | void>): Promise<void>;
+  /** The whole CLI, in this process (`maestro mcp` runs its tools through it). */
+  runCli(argv: string[], output: Output): Promise<number>;
 }
 
 /** Declares the flags of a group of commands and wires them to their command functions. */

@@ -1,5 +1,6 @@
 import { registerClusterCommands } from './cluster-commands';
 import type { CommandRegistrar } from './context';
+import { registerMcpCommands } from './mcp-commands';
 import { registerOperatorCommands } from './operator-commands';
 import { registerPlanCommands } from './plan-commands';
 import { registerRunCommands } from './run-commands';
@@ -7,4 +8,4 @@ import { registerSteerCommands } from './steer-commands';
 import { registerWorkerCommands } from './worker-commands';
 
 /** Every command group of the CLI, in help order. */
-export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerClusterCommands, registerWorkerCommands];
+export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerClusterCommands, registerWorkerCommands, registerMcpCommands];
