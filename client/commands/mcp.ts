@@ -4,7 +4,7 @@ export interface McpCommandOptions {
   runCli: CliRunner;
   /** The connection flags `maestro mcp` was given, passed on to every command a tool runs. */
   connectionArgs: string[];
-  /** Only the reading tools: validate, plan, graph, status, list, report. */
+  /** Only the reading tools: validate, plan, graph, simulate, status, list, report. */
   readOnly?: boolean;
 }
 

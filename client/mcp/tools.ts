@@ -64,6 +64,13 @@ export const TOOLS = [
     call: ({ plan, format }, cli) => cli(['graph', plan, '--format', format ?? 'mermaid']),
   }),
   tool({
+    name: 'simulate',
+    access: 'read',
+    description: "Predict a run of a plan (the production workflows on a local time-skipping server, each step taking its expected duration): makespan, timeline, what a failing step would roll back. Touches no node.",
+    input: { plan: arg('path of the plan file'), fail: z.array(arg('SERVICE/STEP[@ATTEMPT] to make fail')).max(20).optional() },
+    call: ({ plan, fail }, cli) => cli(['simulate', plan, '--json', ...(fail ?? []).flatMap((f) => ['--fail', f])]),
+  }),
+  tool({
     name: 'run',
     access: 'write',
     description: `Start a run of a plan file and return its run id at once (follow it with status). Its gates stay closed until a person approves them. ${NEVER_APPROVES}`,
@@ -116,7 +123,7 @@ export const TOOLS = [
 ];
 
 /** The commands that talk to Temporal and so take the connection flags; the plan commands read files only. */
-const CONNECTED = new Set(['run', 'status', 'list', 'report']);
+const CONNECTED = new Set(['simulate', 'run', 'status', 'list', 'report']);
 
 /** Runs the CLI for a tool, capturing its output; a non-zero exit is an error answer with the CLI's message. */
 export function cliForTools(runCli: CliRunner, connectionArgs: string[]): (argv: string[]) => Promise<ToolAnswer> {

@@ -60,7 +60,7 @@ function gatedPlan(name: string): string {
 it('starts a run, follows it to its gate, and cannot approve it: request-approval hands a person the command', async () => {
   const client = await connect();
   const tools = (await client.listTools()).tools;
-  expect(tools.map((t) => t.name).sort()).toEqual(['graph', 'list', 'plan', 'report', 'request-approval', 'run', 'status', 'validate']);
+  expect(tools.map((t) => t.name).sort()).toEqual(['graph', 'list', 'plan', 'report', 'request-approval', 'run', 'simulate', 'status', 'validate']);
   expect(tools.some((t) => /approve|reject|decide|abort/.test(t.name.replace('request-approval', '')))).toBe(false);
   expect(tools.find((t) => t.name === 'request-approval')!.description).toMatch(/does NOT approve/);
 
@@ -109,7 +109,7 @@ it('bounds results and turns CLI errors into tool errors', async () => {
 
 it('offers only the reading tools with --read-only', async () => {
   const client = await connect('--read-only');
-  expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['graph', 'list', 'plan', 'report', 'status', 'validate']);
+  expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['graph', 'list', 'plan', 'report', 'simulate', 'status', 'validate']);
   const refused = await call(client, 'run', { plan: gatedPlan('mcp-readonly') });
   expect(refused.isError).toBe(true);
 });
