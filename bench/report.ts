@@ -49,10 +49,17 @@ export function formatBreakdown(results: readonly ScenarioResult[]): string {
         `service start after its deps p50/p95 ${num(o.serviceStart.p50)}/${num(o.serviceStart.p95)} ms; parent ${r.parentWorkflowTasks} workflow tasks, ` +
         `history ${num((r.parentHistoryBytes ?? 0) / 1024)} KiB, plan input ${num(r.planBytes / 1024)} KiB (${num(r.planPayloadBytes / 1024)} KiB encoded), ${r.workflowTaskFailures} workflow task failures\n` +
         `    workflow tasks p50/p95 ms: parent queued ${pq(w.parentQueued)}, run ${pq(w.parentRun)} (busy ${num(r.parentBusy * 100)}% of the makespan); children queued ${pq(w.childQueued)}, run ${pq(w.childRun)}; ` +
-        `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.launcher === undefined ? '' : ` + command launcher ${num(r.cpuCores.launcher, 2)}`}, server ${num(r.cpuCores.server, 2)}`
+        `progress query ${r.progressQuery.error ? `failed (${r.progressQuery.error})` : `${num((r.progressQuery.bytes ?? 0) / 1024)} KiB`} in ${r.progressQuery.ms} ms (a replay of the parent); ${closedReadText(r)}; CPU cores used: bench ${num(r.cpuCores.bench, 2)}${r.cpuCores.launcher === undefined ? '' : ` + command launcher ${num(r.cpuCores.launcher, 2)}`}, server ${num(r.cpuCores.server, 2)}`
       );
     })
     .join('\n');
+}
+
+/** The closed run read as the CLI reads it: from its final record, no replay. */
+function closedReadText(r: ScenarioResult): string {
+  const c = r.closedRead;
+  if (c.error) return `closed-run read failed (${c.error})`;
+  return `closed run read from its ${c.record} final record: status ${c.statusMs} ms, report ${c.reportMs} ms, run --wait/exec's read ${c.outcomeMs} ms (whole commands)`;
 }
 
 function compact(r: ScenarioResult) {
@@ -99,6 +106,7 @@ function compact(r: ScenarioResult) {
     progressQueryMs: r.progressQuery.ms,
     progressQueryBytes: r.progressQuery.bytes ?? null,
     ...(r.progressQuery.error ? { progressQueryError: r.progressQuery.error } : {}),
+    closedRead: r.closedRead,
   };
 }
 

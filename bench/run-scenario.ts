@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { awaitOutcome } from '../client/run/handle';
+import { runCli } from '../client/main';
+import { memoryOutput } from '../client/output';
+import { awaitOutcome, type DeploymentHandle } from '../client/run/handle';
 import { startDeployment } from '../client/start-run';
 import { criticalPath } from '../plan/graph';
 import type { NormalizedPlan } from '../plan/types';
@@ -65,6 +67,38 @@ export interface ScenarioResult {
   cpuCores: { bench?: number; server?: number; launcher?: number };
   /** The `progress` query after the run: a full replay of the parent on the worker. */
   progressQuery: { ms: number; bytes?: number; error?: string };
+  /** Reading the closed run as the CLI does, from its final record (client/run/progress.ts). */
+  closedRead: ClosedRead;
+}
+
+/** Milliseconds to read a closed run: `maestro status --json` and `maestro report --format json` (whole commands, connection included), and the read `run --wait` and `exec` do once the run has ended. */
+export interface ClosedRead {
+  statusMs: number;
+  reportMs: number;
+  outcomeMs: number;
+  /** The final record's detail (`full` or `compact`), or `none`. */
+  record: string;
+  error?: string;
+}
+
+/** Times the CLI's reads of a closed run. */
+async function measureClosedRead(address: string, handle: DeploymentHandle): Promise<ClosedRead> {
+  const timed = async (args: string[]): Promise<number> => {
+    const started = Date.now();
+    const output = memoryOutput();
+    const code = await runCli([...args, '--address', address], output);
+    if (code !== 0) throw new Error(`maestro ${args.join(' ')}: exit ${code}: ${output.stderr.join(' ').slice(0, 200)}`);
+    return Date.now() - started;
+  };
+  try {
+    const statusMs = await timed(['status', handle.workflowId, '--json']);
+    const reportMs = await timed(['report', handle.workflowId, '--format', 'json']);
+    const started = Date.now();
+    const outcome = await awaitOutcome(handle);
+    return { statusMs, reportMs, outcomeMs: Date.now() - started, record: outcome.final?.detail ?? 'none' };
+  } catch (err) {
+    return { statusMs: NaN, reportMs: NaN, outcomeMs: NaN, record: 'none', error: (err as Error).message.slice(0, 200) };
+  }
 }
 
 /** Queries the finished run's progress: its size, and how long a replay of the parent takes. */
@@ -127,6 +161,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const childTasks = { queued: [] as number[], run: [] as number[] };
   const description = await handle.describe();
   const progress = await measureProgressQuery(handle);
+  const closedRead = await measureClosedRead(cluster.server.address, handle);
   const children = new Map<string, ChildTiming>();
   await mapLimit(plan.services, 16, async (s) => {
     const history = await client.workflow.getHandle(serviceWorkflowId(runId, s.name)).fetchHistory();
@@ -172,5 +207,6 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
     parentBusy: parentTasks.run.reduce((a, b) => a + b, 0) / makespanMs,
     cpuCores,
     progressQuery: progress,
+    closedRead,
   };
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, 
 import { blockedServices, eligibleServices, isSettled } from '../plan/scheduling';
 import { ServiceChildren, type ChildResult } from './children';
 import { Controls } from './controls';
+import { finalRecord } from './final-record';
 import { GateKeeper, gateFails, gatePasses } from './gates';
 import { registerHandlers } from './handlers';
 import { PATCHES } from './patches';
@@ -42,6 +43,8 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
     state: book.progress.state,
     failure: book.progress.failure,
     services: Object.fromEntries(Object.values(book.progress.services).map((s) => [s.name, s.state])),
+    // Data in the result only, no new command: histories replay the same with or without it.
+    final: finalRecord(book.progress),
   };
   if (outcome.state !== 'succeeded') {
     throw ApplicationFailure.nonRetryable(`${outcome.state}: ${outcome.failure ?? 'see the run progress'}`, RUN_NOT_SUCCEEDED, outcome);

@@ -1,6 +1,7 @@
 import type { GateState, RunState, ServiceState, StepState } from '../plan/states';
 import type { StepKind } from '../plan/types';
 import type { CommandSpec, EnvValue, RetrySpec } from '../plan/types';
+import type { FinalRecord } from './final-record';
 
 /** What the `progress` queries return, and what runs end with. Plain JSON; times are ISO strings. */
 
@@ -157,12 +158,14 @@ export interface LegacyUndoOutcome {
   failures: RollbackFailure[];
 }
 
-/** What a finished run returns (the full picture stays available through the `progress` query). */
+/** What a finished run returns. */
 export interface RunOutcome {
   runId: string;
   state: RunState;
   failure?: string;
   services: Record<string, string>;
+  /** The run's last progress (see workflows/final-record.ts); absent in runs that ended before it was added. */
+  final?: FinalRecord;
 }
 
 /** `ApplicationFailure.type` of a run that did not succeed; details[0] is its RunOutcome. */

@@ -10,7 +10,7 @@ import { EXIT } from '../exit-codes';
 import { clusterNodes, PlanInvalidError } from '../load-plan';
 import type { Output } from '../output';
 import { awaitOutcome } from '../run/handle';
-import { fetchProgress } from '../run/progress';
+import { readProgress } from '../run/progress';
 import { renderExecResults, type ExecResult } from '../render/exec-results';
 import { startDeployment } from '../start-run';
 import { fetchStepOutput } from '../run/history';
@@ -65,8 +65,8 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       details: `\`maestro exec -- ${shown}\`, started by ${startedBy}.`,
     });
     if (!options.json) options.output.err(`${runId}: ${shown} on ${targets.join(', ')}`);
-    await awaitOutcome(handle);
-    const progress = await fetchProgress(client, handle);
+    const outcome = await awaitOutcome(handle);
+    const progress = outcome.final?.progress ?? (await readProgress(client, handle));
     const results = await Promise.all(targets.map((node) => resultOf(client, runId, node, progress.services[node])));
     if (options.json) options.output.out(JSON.stringify({ runId, command: options.command, state: progress.state, results }, null, 2));
     else options.output.out(renderExecResults(results, { table: Boolean(options.all) }));

@@ -1,6 +1,3 @@
-import type { Client } from '@temporalio/client';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { formatDuration } from '../../plan/durations';
 import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
 import { withClient } from '../connection';
@@ -9,25 +6,9 @@ import { EXIT } from '../exit-codes';
 import { clusterNodes } from '../load-plan';
 import type { Output } from '../output';
 import { renderTable, shortTime } from '../render/table';
+import { describeQueue, type QueueStatus } from '../run/pollers';
 
-const TaskQueueType = temporal.api.enums.v1.TaskQueueType;
-
-/**
- * An idle worker's poll waits on the server up to its long-poll interval (60 s by default)
- * before it polls again, so only a poller silent for longer than that is gone.
- */
-export const DEFAULT_STALE_AFTER = '90s';
-
-/** A task queue's workers as its pollers tell. */
-export interface QueueStatus {
-  taskQueue: string;
-  /** A poller was seen within the stale-after window. */
-  up: boolean;
-  /** Last poll of any worker (server time, ISO). */
-  lastSeen?: string;
-  lastSeenAgoMs?: number;
-  workers: Array<{ identity: string; lastSeen?: string }>;
-}
+export { DEFAULT_STALE_AFTER } from '../run/pollers';
 
 export interface NodeStatus extends QueueStatus {
   node: string;
@@ -53,24 +34,6 @@ export interface NodesOptions {
   /** A node whose workers have not polled for this many milliseconds is down; `--stale-after`, default `DEFAULT_STALE_AFTER`. */
   staleAfterMs: number;
   json?: boolean;
-}
-
-export async function describeQueue(client: Client, taskQueue: string, kind: 'activity' | 'workflow', staleAfterMs: number, nowMs = Date.now()): Promise<QueueStatus> {
-  const response = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: kind === 'activity' ? TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY : TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  const workers = (response.pollers ?? []).map((p) => ({ identity: p.identity ?? '?', ms: optionalTsToMs(p.lastAccessTime) }));
-  const last = Math.max(-Infinity, ...workers.map((w) => w.ms ?? -Infinity));
-  const seen = Number.isFinite(last);
-  return {
-    taskQueue,
-    up: seen && nowMs - last <= staleAfterMs,
-    lastSeen: seen ? new Date(last).toISOString() : undefined,
-    lastSeenAgoMs: seen ? Math.max(0, nowMs - last) : undefined,
-    workers: workers.map((w) => ({ identity: w.identity, lastSeen: w.ms === undefined ? undefined : new Date(w.ms).toISOString() })),
-  };
 }
 
 /** `maestro nodes`: each node's worker status from its task queue's pollers. Exit 1 when a node or the orchestrator is down. */

@@ -1,12 +1,9 @@
-import type { Client } from '@temporalio/client';
-import type { RunProgress } from '../../workflows/progress';
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
-import { CliError, InvalidInputError } from '../errors';
-import { EXIT } from '../exit-codes';
+import { InvalidInputError } from '../errors';
 import type { Output } from '../output';
-import { existingRun, type DeploymentHandle } from '../run/handle';
-import { fetchProgress } from '../run/progress';
+import { existingRun } from '../run/handle';
+import { readProgress } from '../run/progress';
 import { computeDora } from '../run/dora';
 import { renderDoraReport, renderRunReport } from '../render/report-md';
 import { buildRunReport } from '../run/report';
@@ -30,9 +27,6 @@ export interface ReportOptions {
   format?: ReportFormat;
 }
 
-/** A closed run's progress is answered by replaying it on an orchestrator worker: give it a bound. */
-const QUERY_DEADLINE_MS = 15_000;
-
 /** `maestro report <id>` (one run's completion report) or `maestro report --since 30d` (delivery figures). */
 export async function reportCommand(options: ReportOptions): Promise<void> {
   const { sinceMs } = options;
@@ -49,21 +43,9 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
       return;
     }
     const handle = await existingRun(client, options.runId!);
-    const progress = await progressOf(client, handle);
+    const progress = await readProgress(client, handle);
     const input = await fetchRunInput(client, handle.workflowId).catch(() => undefined);
     const report = buildRunReport(progress, input?.plan);
     options.output.out(json ? JSON.stringify(report, null, 2) : renderRunReport(report));
   });
-}
-
-async function progressOf(client: Client, handle: DeploymentHandle): Promise<RunProgress> {
-  try {
-    return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => fetchProgress(client, handle));
-  } catch (err) {
-    throw new CliError(
-      `the progress of ${handle.workflowId} could not be read: ${(err as Error).message}`,
-      EXIT.runFailed,
-      'A run is read through its workflow, so an orchestrator worker must be running (`maestro dev` or `maestro worker --orchestrator`).',
-    );
-  }
 }

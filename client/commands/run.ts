@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
 import type { Output } from '../output';
 import { awaitOutcome } from '../run/handle';
-import { fetchProgress } from '../run/progress';
+import { readProgress } from '../run/progress';
 import { renderOutcome } from '../render/status-text';
 import { startDeployment } from '../start-run';
 import { watchRun } from './watch';
@@ -41,7 +41,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       return EXIT.ok;
     }
     const outcome = await awaitOutcome(handle);
-    const progress = await fetchProgress(client, handle);
+    const progress = outcome.final?.progress ?? (await readProgress(client, handle));
     options.output.out(options.json ? JSON.stringify({ ...outcome, progress }, null, 2) : renderOutcome(progress));
     return outcome.state === 'succeeded' ? EXIT.ok : EXIT.runFailed;
   });

@@ -2,7 +2,7 @@ import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { existingRun } from '../run/handle';
-import { fetchProgress } from '../run/progress';
+import { readProgress } from '../run/progress';
 import { renderStatus } from '../render/status-text';
 
 export interface StatusOptions {
@@ -16,7 +16,7 @@ export interface StatusOptions {
 export async function statusCommand(options: StatusOptions): Promise<void> {
   return withClient(options.connection, async (client) => {
     const handle = await existingRun(client, options.runId);
-    const progress = await fetchProgress(client, handle);
+    const progress = await readProgress(client, handle);
     options.output.out(options.json ? JSON.stringify(progress, null, 2) : renderStatus(progress));
   });
 }

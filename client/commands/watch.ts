@@ -6,12 +6,13 @@ import { type ConnectionSettings } from '../../connection/settings';
 import { EXIT, type ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import { existingRun, type DeploymentHandle } from '../run/handle';
-import { fetchProgress } from '../run/progress';
+import { readProgress } from '../run/progress';
 import { etaText, liveLines } from '../render/live-lines';
 import { oneLine } from '../render/table';
 import { estimateRun } from '../run/eta';
 import { diffProgress, type WatchEvent } from '../run/events';
 import { fetchRunInput, liveStepDetails } from '../run/history';
+import { learnHistory } from '../simulate/learn';
 import { LiveView } from '../render/live-view';
 
 export interface WatchRunOptions {
@@ -57,6 +58,8 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
   const live = options.live ?? (output.isTTY && !options.json);
   // The plan (for the ETA) only feeds the live view; reading it decodes the run's whole input.
   const input = live ? await fetchRunInput(client, handle.workflowId).catch(() => undefined) : undefined;
+  // Steps without an estimate weigh what they took in the plan's past runs.
+  const learned = input ? (await learnHistory(client, input.plan.name).catch(() => undefined))?.samples : undefined;
   const view = live ? new LiveView() : undefined;
   const emit = (event: WatchEvent) => {
     const at = new Date().toISOString();
@@ -69,7 +72,7 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
   for (let poll = 0; ; poll++) {
     let progress: RunProgress | undefined;
     try {
-      progress = await client.withDeadline(Date.now() + POLL_DEADLINE_MS, () => fetchProgress(client, handle));
+      progress = await readProgress(client, handle, { deadlineMs: POLL_DEADLINE_MS });
       complained = false;
     } catch (err) {
       if (!complained) output.err(`progress of ${handle.workflowId} not available (${(err as Error).message}); still trying — is an orchestrator worker running?`);
@@ -78,7 +81,7 @@ export async function watchRun(options: WatchRunOptions): Promise<WatchResult> {
     if (progress) {
       if (view) {
         await withLiveSteps(client, progress);
-        const eta = input ? estimateRun(input.plan, progress) : undefined;
+        const eta = input ? estimateRun(input.plan, progress, Date.now(), learned) : undefined;
         view.render(liveLines(progress), eta?.fraction ?? 0, etaText(progress, eta));
       } else {
         diffProgress(prev, progress).forEach(emit);

@@ -2,6 +2,7 @@ import { formatDuration } from '../../plan/durations';
 import { approveHint, decideHint } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import type { RunEta } from '../run/eta';
+import { readGate, runEnded, shownWave } from '../run/view';
 import { oneLine } from './table';
 
 const MARK: Record<string, string> = {
@@ -44,20 +45,26 @@ export function serviceLine(s: ServiceProgress, nowMs = Date.now()): string {
 
 /** The live view's text lines, top to bottom (the progress bar is drawn below them). */
 export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
-  const lines = [`run ${p.runId} (plan ${p.plan}) — ${p.state}, wave ${Math.min(p.currentWave, p.waves.length)}/${p.waves.length}, ${elapsed(p.startedAt, p.endedAt, nowMs)}`];
+  const lines = [`run ${p.runId} (plan ${p.plan}) — ${p.state}, wave ${shownWave(p)}/${p.waves.length}, ${elapsed(p.startedAt, p.endedAt, nowMs)}`];
   p.waves.forEach((wave, i) => {
     const gate = p.gates.find((g) => g.wave === i + 1);
-    lines.push(`wave ${i + 1}${gate ? `  [gate ${gate.state}]` : ''}`);
+    lines.push(`wave ${i + 1}${gate ? `  [gate ${readGate(p, gate).state}]` : ''}`);
     for (const name of wave) {
       const s = p.services[name];
       if (s) lines.push(serviceLine(s, nowMs));
     }
   });
   for (const g of p.gates.filter((x) => x.state === 'open')) {
+    const gate = readGate(p, g);
+    const count = gate.approvals ? `, ${gate.approvals}` : '';
+    if (!gate.answerable) {
+      lines.push(`gate ${g.id} not decided before the run ended${count}`);
+      continue;
+    }
     const due = g.deadline ? `, times out (${g.onTimeout}) in ${elapsed(new Date(nowMs).toISOString(), g.deadline)}` : '';
-    lines.push(`gate ${g.id} open${due} — ${approveHint(p.runId, g)}`);
+    lines.push(`gate ${g.id} open${count}${due} — ${approveHint(p.runId, g)}`);
   }
-  if (p.pendingDecision) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
+  if (p.pendingDecision && !runEnded(p)) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;
 }
@@ -66,6 +73,6 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
 export function etaText(p: RunProgress, eta: RunEta | undefined): string {
   if (!eta) return '';
   const path = eta.criticalPath.length ? ` | critical path ${eta.criticalPath.join(' → ')} (${formatDuration(eta.criticalPathMs)})` : '';
-  const when = p.state === 'rolling-back' ? 'rolling back' : p.endedAt ? 'done' : eta.remainingMs > 0 ? `ETA ${formatDuration(eta.remainingMs)}` : 'ETA: past the estimates';
+  const when = p.state === 'rolling-back' ? 'rolling back' : p.endedAt ? (p.state === 'succeeded' ? 'done' : p.state) : eta.remainingMs > 0 ? `ETA ${formatDuration(eta.remainingMs)}` : 'ETA: past the estimates';
   return `${eta.settled}/${eta.total} services | ${when}${path}`;
 }

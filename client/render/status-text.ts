@@ -1,5 +1,7 @@
 import { approveHint, decideHint } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
+import { auditLine } from '../run/events';
+import { readGate, runEnded, shownWave } from '../run/view';
 
 const duration = (from?: string, to?: string): string => {
   if (!from) return '';
@@ -18,19 +20,25 @@ function serviceLine(s: ServiceProgress): string {
 
 /** The human view of `maestro status`. */
 export function renderStatus(p: RunProgress): string {
-  const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${p.currentWave}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`];
+  const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${shownWave(p)}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`];
   p.waves.forEach((wave, i) => {
     lines.push(`wave ${i + 1}`);
     for (const name of wave) lines.push(serviceLine(p.services[name]!));
   });
   for (const g of p.gates.filter((x) => x.state !== 'waiting')) {
-    const who = g.approvals.map((a) => a.approver).join(', ');
-    lines.push(`gate ${g.id}: ${g.state}${who ? ` (approved by ${who})` : ''}${g.reason ? ` — ${g.reason}` : ''}`);
-    if (g.state === 'open') lines.push(`  approve: ${approveHint(p.runId, g)}`);
+    const gate = readGate(p, g);
+    const state = gate.state === 'undecided' ? 'not decided before the run ended' : gate.state;
+    lines.push(`gate ${g.id}: ${state}${gate.approvals ? ` (${gate.approvals})` : ''}${g.reason ? ` — ${g.reason}` : ''}`);
+    if (gate.answerable) lines.push(`  approve: ${approveHint(p.runId, g)}`);
   }
-  if (p.pendingDecision) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
+  if (p.pendingDecision && !runEnded(p)) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${p.failure}`);
   for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
+  if (p.audit.length || p.refusedNotRecorded) {
+    lines.push('audit trail');
+    for (const e of p.audit) lines.push(`  ${e.at.slice(0, 19).replace('T', ' ')}Z  ${auditLine(e)}`);
+    if (p.refusedNotRecorded) lines.push(`  … and ${p.refusedNotRecorded} more refused messages, counted, not kept`);
+  }
   return lines.join('\n');
 }
 

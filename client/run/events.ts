@@ -3,6 +3,7 @@ import { FINAL_RUN_STATES, type AuditEntry, type GateProgress, type RunProgress,
 import { isSettled } from '../../plan/scheduling';
 import { approveHint, decideHint } from '../../plan/messages';
 import { oneLine } from '../render/table';
+import { readGate } from './view';
 
 /** One thing that happened in a run, as `watch` prints it on a pipe (one line each). */
 export interface WatchEvent {
@@ -78,18 +79,26 @@ function stepEvent(runId: string, service: ServiceProgress, step: StepProgress):
 }
 
 function gateEvent(run: RunProgress, gate: GateProgress): WatchEvent {
+  const reading = readGate(run, gate);
+  const partial = reading.approvals && gate.state !== 'approved' ? `, ${reading.approvals}` : '';
   let detail = '';
-  if (gate.state === 'open') detail = ` — approve: ${approveHint(run.runId, gate)}`;
+  if (reading.state === 'undecided') detail = ` — not decided before the run ended${partial}`;
+  else if (gate.state === 'open') detail = `${partial} — approve: ${approveHint(run.runId, gate)}`;
   else if (gate.state === 'approved') detail = ` by ${gate.approvals.map((a) => a.approver).join(', ') || gate.decidedBy || '?'}`;
   else if (gate.state === 'rejected') detail = ` by ${gate.decidedBy ?? '?'}${gate.reason ? `: ${oneLine(gate.reason)}` : ''}`;
   else if (gate.reason) detail = `: ${oneLine(gate.reason)}`;
-  return { kind: 'gate', runId: run.runId, subject: gate.id, state: gate.state, text: `gate ${gate.id}: ${gate.state}${detail}` };
+  return { kind: 'gate', runId: run.runId, subject: gate.id, state: gate.state, text: `gate ${gate.id}: ${reading.state}${detail}` };
 }
 
-function auditEvent(runId: string, e: AuditEntry): WatchEvent {
+/** One audit entry on one line: who did what to which target, how it arrived, and a refusal's reason. */
+export function auditLine(e: AuditEntry): string {
   const target = e.target ? ` ${e.target}` : '';
   const verdict = e.accepted ? '' : ` — refused: ${oneLine(e.reason ?? '?')}`;
   const comment = e.comment ? ` (${oneLine(e.comment)})` : '';
-  return { kind: e.action === 'decide' ? 'decision' : 'audit', runId, subject: e.target, state: e.accepted ? 'accepted' : 'refused', text: `${e.actor}: ${e.action}${target} via ${e.via}${comment}${verdict}` };
+  return `${e.actor}: ${e.action}${target} via ${e.via}${comment}${verdict}`;
+}
+
+function auditEvent(runId: string, e: AuditEntry): WatchEvent {
+  return { kind: e.action === 'decide' ? 'decision' : 'audit', runId, subject: e.target, state: e.accepted ? 'accepted' : 'refused', text: auditLine(e) };
 }
 

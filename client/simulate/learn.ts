@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { collectSamples, quantile, type MeasuredStep } from '../../plan/step-durations';
 import type { Overheads } from '../../workers/simulator/simulate';
-import { progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { pastRunProgress } from '../run/learned';
 
 /** Past runs read, newest first. */
 export const LEARN_FROM_RUNS = 10;
@@ -49,21 +48,11 @@ export interface History {
 }
 
 /**
- * Step durations of the plan's most recent successful runs (their `progress`, which needs an
- * orchestrator worker to answer for a closed run). Whatever cannot be read in time is left out.
+ * Step durations of the plan's most recent successful runs (their final records: no worker
+ * needed). Whatever cannot be read in time is left out.
  */
 export async function learnHistory(client: Client, plan: string, limit = LEARN_FROM_RUNS): Promise<History> {
-  if (/['"\\]/.test(plan)) return { samples: new Map() };
-  const read = async () => {
-    const runs: RunProgress[] = [];
-    const query = `WorkflowType = 'deploymentWorkflow' AND ${SEARCH_ATTRIBUTES.plan.name} = '${plan}' AND ExecutionStatus = 'Completed'`;
-    for await (const info of client.workflow.list({ query, pageSize: limit })) {
-      const progress = await client.workflow.getHandle(info.workflowId, info.runId).query(progressQuery);
-      runs.push(progress);
-      if (runs.length >= limit) break;
-    }
-    return runs;
-  };
+  const read = () => pastRunProgress(client, plan, limit);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<RunProgress[]>((resolve) => (timer = setTimeout(() => resolve([]), LEARN_TIMEOUT_MS)));
   try {

@@ -1,7 +1,7 @@
 import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
 import type { NormalizedPlan } from '../../plan/types';
 import { awaitOutcome, type DeploymentHandle } from '../../client/run/handle';
-import { fetchProgress } from '../../client/run/progress';
+import { readProgress } from '../../client/run/progress';
 import type { deploymentWorkflow } from '../../workflows/deployment';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { RunOutcome, RunProgress } from '../../workflows/progress';
@@ -31,7 +31,7 @@ export async function startRun(env: Pick<TemporalTarget, 'client'>, plan: Normal
     handle,
     async finished() {
       const outcome = await awaitOutcome(handle);
-      return { outcome, progress: await fetchProgress(env.client, handle) };
+      return { outcome, progress: outcome.final?.progress ?? (await readProgress(env.client, handle)) };
     },
   };
 }
