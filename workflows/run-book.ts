@@ -109,7 +109,9 @@ export class RunBook {
   /** The one writer of a service's state in the parent: checks the move, keeps the wave current, wakes the loop. */
   setServiceState(name: string, state: ServiceState): void {
     moveService(this.service(name), state);
-    this.statesView = undefined;
+    // Kept current in place: rebuilding it on every change made a stop of 5,000 services O(n²),
+    // an activation past the workflow deadlock timeout that crashed the worker.
+    if (this.statesView) this.statesView[name] = state;
     const wave = firstUnsettledWave(this.progress.waves, this.states());
     if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
       this.progress.currentWave = wave;
