@@ -4,8 +4,7 @@ import { computeWaves } from '../plan/graph';
 import { approveHint } from '../plan/messages';
 import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
-import { firstUnsettledWave } from '../plan/scheduling';
-import { moveRun, moveService, type ServiceState } from '../plan/states';
+import { isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
 import { upgradePlan } from '../plan/upgrade';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
@@ -45,6 +44,8 @@ export class RunBook {
   private changes = 0;
   /** A read-only view of the services' states for the scheduler, rebuilt after a change; the states themselves live in `progress`. */
   private statesView?: Record<string, ServiceState>;
+  /** Unsettled services per 1-based wave: the first wave with any is the current one. */
+  private readonly unsettled: number[] = [];
   /**
    * Runs started with Maestro's search attributes keep them current; a run started without
    * them (another client, a server where they are not registered) is left unindexed.
@@ -56,6 +57,8 @@ export class RunBook {
     this.plan = plan;
     const waves = computeWaves(plan);
     waves.forEach((wave, i) => wave.forEach((s) => this.waveOf.set(s, i + 1)));
+    // Every service starts pending: unsettled.
+    waves.forEach((wave, i) => (this.unsettled[i + 1] = wave.length));
     this.routes = routeServices(plan);
     const names = secretEnvNames(plan);
     this.secretEnv = names.length ? { runSecretEnv: names } : {};
@@ -108,11 +111,17 @@ export class RunBook {
 
   /** The one writer of a service's state in the parent: checks the move, keeps the wave current, wakes the loop. */
   setServiceState(name: string, state: ServiceState): void {
-    moveService(this.service(name), state);
-    // Kept current in place: rebuilding it on every change made a stop of 5,000 services O(n²),
-    // an activation past the workflow deadlock timeout that crashed the worker.
+    const service = this.service(name);
+    const wasSettled = isSettled(service.state);
+    moveService(service, state);
+    // Both kept current in place, each change O(1): rebuilding the view and rescanning every wave
+    // on each change made stopping 5,000 services O(n²), an activation past the workflow deadlock
+    // timeout that crashed the worker. The wave found is the one firstUnsettledWave (plan/scheduling.ts) finds.
     if (this.statesView) this.statesView[name] = state;
-    const wave = firstUnsettledWave(this.progress.waves, this.states());
+    const w = this.waveOf.get(name) ?? 0;
+    this.unsettled[w] = (this.unsettled[w] ?? 0) + (wasSettled ? 1 : 0) - (isSettled(state) ? 1 : 0);
+    let wave = 1;
+    while (wave <= this.progress.waves.length && (this.unsettled[wave] ?? 0) === 0) wave++;
     if (wave !== this.progress.currentWave && wave <= this.progress.waves.length) {
       this.progress.currentWave = wave;
       this.index({ key: SEARCH_ATTRIBUTES.wave, value: wave });
