@@ -8,6 +8,7 @@ import { maestroDataConverter } from '../connection/codec';
 import { nodeTaskQueue } from '../plan/task-queues';
 import type { MaestroMetrics } from './metrics';
 import { stepMetricsInterceptor } from './step-metrics';
+import { workerIdentity } from './identity';
 import { workerTuning } from './worker-options';
 
 export interface NodeWorkerOptions {
@@ -31,7 +32,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.node),
-    identity: `maestro-node-${options.node}@${process.pid}`,
+    identity: workerIdentity(`node:${options.node}`),
     activities: createActivities({
       logger: options.logger,
       nodeName: options.node,
@@ -39,6 +40,8 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
       spawn: tuning.commandLauncher ? sharedLauncher().spawn : inlineSpawner,
     }),
     maxConcurrentActivityTaskExecutions: tuning.nodeActivitySlots,
+    // A stopping worker (systemctl stop, an upgrade) lets running steps finish instead of cancelling them.
+    shutdownGraceTime: tuning.shutdownGraceMs,
     dataConverter: options.dataConverter ?? maestroDataConverter(),
     ...(options.metrics ? { interceptors: { activity: [stepMetricsInterceptor(options.metrics, options.node)] } } : {}),
   });

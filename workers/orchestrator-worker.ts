@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { maestroDataConverter } from '../connection/codec';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
+import { workerIdentity } from './identity';
 import { workerTuning } from './worker-options';
 
 export interface OrchestratorWorkerOptions {
@@ -24,7 +25,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
-    identity: `maestro-orchestrator@${process.pid}`,
+    identity: workerIdentity('orchestrator'),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,

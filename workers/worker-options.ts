@@ -1,3 +1,5 @@
+import { parseDuration } from '../plan/durations';
+
 /** Tuning knobs of the workers; every field has an environment variable so operators can tune without code. */
 export interface WorkerTuning {
   /** Concurrent activities per node worker. Default `MAESTRO_NODE_SLOTS` or 8. */
@@ -11,7 +13,15 @@ export interface WorkerTuning {
    * (activities/launcher.ts). Default on; `MAESTRO_COMMAND_LAUNCHER=off` forks from the worker.
    */
   commandLauncher: boolean;
+  /**
+   * On SIGTERM/SIGINT, how long a node worker lets its running steps finish before cancelling them
+   * (then their commands are killed and the steps retried elsewhere). Default `MAESTRO_SHUTDOWN_GRACE` or 5m.
+   */
+  shutdownGraceMs: number;
 }
+
+/** The default grace of a stopping node worker; installed units allow it plus a margin before SIGKILL. */
+export const DEFAULT_SHUTDOWN_GRACE = '5m';
 
 export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
   const num = (value: string | undefined, fallback: number) => (value && Number(value) > 0 ? Number(value) : fallback);
@@ -20,5 +30,6 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning
     workflowTaskSlots: num(env.MAESTRO_WORKFLOW_SLOTS, 40),
     maxCachedWorkflows: num(env.MAESTRO_WORKFLOW_CACHE, 500),
     commandLauncher: !/^(off|0|false|no)$/i.test(env.MAESTRO_COMMAND_LAUNCHER ?? ''),
+    shutdownGraceMs: parseDuration(env.MAESTRO_SHUTDOWN_GRACE ?? '') ?? parseDuration(DEFAULT_SHUTDOWN_GRACE)!,
   };
 }

@@ -2,6 +2,8 @@ import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import { workerCommand } from '../commands/worker';
 import { devCommand } from '../commands/dev';
+import { installCommand } from '../commands/install';
+import { InvalidInputError } from '../errors';
 import { hostPortFlag, intFlag } from './flags';
 import { PORT_RANGE } from './cluster-commands';
 
@@ -13,14 +15,38 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
   withConnectionFlags(
     program
       .command('worker')
-      .description('run workers on this machine: a node worker (--node) and/or the orchestrator (--orchestrator)')
+      .description('run workers on this machine: a node worker (--node) and/or the orchestrator (--orchestrator); --install makes them a system service')
       .option('--node <name>', 'run the steps routed to this node (repeatable)', collect)
       .option('--orchestrator', 'run the deployment and service workflows')
-      .option('--metrics <host:port>', METRICS_HELP),
-  ).action((flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string }) =>
-    ctx.execute(() =>
-      workerCommand({ connection: settingsFromFlags(flags), node: flags.node, orchestrator: flags.orchestrator, metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics) }),
-    ),
+      .option('--metrics <host:port>', METRICS_HELP)
+      .option('--install', 'instead of running: write and enable a systemd unit (Linux) or LaunchDaemon (macOS) that runs these workers, with an env file of the connection settings')
+      .option('--uninstall', 'stop, disable and remove the service --install made')
+      .option('--user <name>', 'with --install: the user the service runs as (default: the user who ran sudo)')
+      .option('--unit-dir <dir>', 'with --install: where the unit or plist goes (default /etc/systemd/system or /Library/LaunchDaemons)')
+      .option('--env-dir <dir>', 'with --install: where the env file goes (default /etc/maestro)')
+      .option('--no-enable', 'with --install/--uninstall: only write or remove the files'),
+  ).action(
+    (
+      flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string; install?: boolean; uninstall?: boolean; user?: string; unitDir?: string; envDir?: string; enable: boolean },
+    ) =>
+      ctx.execute(() => {
+        if (flags.install || flags.uninstall) {
+          if (flags.install && flags.uninstall) throw new InvalidInputError('--install and --uninstall together');
+          return installCommand({
+            output: ctx.output,
+            connection: settingsFromFlags(flags),
+            flags,
+            nodes: flags.node ?? [],
+            orchestrator: Boolean(flags.orchestrator),
+            action: flags.install ? 'install' : 'uninstall',
+            user: flags.user,
+            unitDir: flags.unitDir,
+            envDir: flags.envDir,
+            enable: flags.enable,
+          });
+        }
+        return workerCommand({ connection: settingsFromFlags(flags), node: flags.node, orchestrator: flags.orchestrator, metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics) });
+      }),
   );
 
   program

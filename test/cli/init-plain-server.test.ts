@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { maestro } from '../helpers/cli';
 import { startPlainServer, STACK_FRAME } from '../helpers/plain-server';
@@ -102,6 +102,40 @@ describe('maestro init', () => {
       expect(status.out).toContain('"succeeded"');
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 180_000);
+
+  it('a node worker told to stop (SIGTERM, as systemctl stop) lets its running step finish', async () => {
+    const started = join(dir, 'started');
+    const finished = join(dir, 'finished');
+    const slowPlan = join(dir, 'slow.yaml');
+    writeFileSync(
+      slowPlan,
+      [
+        'apiVersion: maestro/v1',
+        `name: ${uniqueSuffix('grace')}`,
+        'services:',
+        '  api:',
+        '    node: macpro51',
+        '    steps:',
+        `      - { name: slow, run: [/bin/sh, -c, "touch ${started}; sleep 3; touch ${finished}"], retry: { maxAttempts: 1 } }`,
+        '',
+      ].join('\n'),
+    );
+    const orchestrator = spawnMaestro(['worker', '--orchestrator', '--address', address]);
+    try {
+      const node = await startNodeWorkerProcess({ node: 'macpro51', address });
+      await waitFor('the orchestrator to poll', () => orchestrator.stderr().includes('"msg":"workers polling"'), 90_000);
+      const run = maestro(address, 'run', slowPlan, '--wait');
+      await waitFor('the step to start', () => existsSync(started), 60_000);
+      node.child.kill('SIGTERM');
+      const exit = await node.exited;
+      // The worker waited for the step instead of cancelling it.
+      expect(existsSync(finished)).toBe(true);
+      expect(exit.code).toBe(0);
+      expect((await run).code).toBe(0);
+    } finally {
+      await orchestrator.stop();
     }
   }, 180_000);
 });
