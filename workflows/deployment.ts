@@ -5,6 +5,7 @@ import { Controls } from './controls';
 import { finalRecord } from './final-record';
 import { GateKeeper, gateFails, gatePasses } from './gates';
 import { registerHandlers } from './handlers';
+import { HistoryGuard } from './history-guard';
 import { PATCHES } from './patches';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
@@ -55,8 +56,11 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
 /** The main loop: start what may start, then wait for anything to change. */
 async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): Promise<void> {
   const { strategy } = book.plan;
+  const history = new HistoryGuard();
   for (;;) {
     const before = book.version;
+    const pressure = controls.stop ? undefined : history.pressure();
+    if (pressure) controls.requestStop({ reason: pressure, rollback: true });
     if (controls.stop) return;
     // While a decision is pending, the failed service may still be retried: its dependents wait.
     const blocked = controls.pendingDecision ? [] : blockedServices({ plan: book.plan, states: book.states() });
@@ -91,7 +95,8 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
     const awaitingDecision = controls.pendingDecision !== undefined && patched(PATCHES.waitForDecisionWhenSettled);
     if (settled && children.size === 0 && !awaitingDecision) return;
     // A pass that changed something (a gate failed, a service was released) gets another pass.
-    if (book.version === before) await condition(() => book.version !== before);
+    // Also woken by history growth alone: refused signals change no state.
+    if (book.version === before) await condition(() => book.version !== before || history.due);
   }
 }
 

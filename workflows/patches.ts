@@ -19,4 +19,6 @@ export const PATCHES = {
   recordChildUndoFailures: 'record-child-undo-failures',
   /** Undo children key their commands `<run>/<service>/<step>/undo`, not from their own workflow id. */
   identityIdempotencyKeys: 'identity-idempotency-keys',
+  /** A run whose history passes HISTORY_STOP_BYTES stops and rolls back (workflows/history-guard.ts). */
+  stopBeforeHistoryLimit: 'stop-before-history-limit',
 } as const;

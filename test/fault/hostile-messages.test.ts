@@ -3,7 +3,7 @@ import type { Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveSignal, pauseSignal, progressQuery } from '../../workflows/messages';
 import { gzipBomb } from '../helpers/bombs';
-import { logStep, planFrom, tempDir } from '../helpers/plans';
+import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
@@ -14,8 +14,7 @@ let env: TestWorkflowEnvironment;
 
 useTestCluster((started) => ({ env } = started), { server: () => startDevServer() });
 
-function gatedPlan(name: string) {
-  const log = join(tempDir(), 'log');
+function gatedPlan(name: string, log = join(tempDir(), 'log')) {
   return planFrom(
     JSON.stringify({
       apiVersion: 'maestro/v1',
@@ -50,6 +49,29 @@ async function notStuck(run: StartedRun): Promise<void> {
 }
 
 describe('hostile messages', () => {
+  it('a flood of 1.5 MB refused signals: the run stops and rolls back before Temporal would terminate it', async () => {
+    const log = join(tempDir(), 'log');
+    const run = await startRun(env, gatedPlan('history-flood', log));
+    await untilGateOpen(run);
+    const big = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ approver: 'ops-lead', wave: 2, comment: 'x'.repeat(1_500_000) })) };
+    // As the probe did (36 × 1.5 MB passed Temporal's 50 MB in 7 s), but stopping once the run reacts.
+    let sent = 0;
+    for (; sent < 36; sent++) {
+      const { status } = await run.handle.describe();
+      if (status.name !== 'RUNNING' || (await run.handle.query(progressQuery)).state !== 'awaiting-approval') break;
+      await rawSignal(run, 'approve', [big]);
+    }
+    const { outcome, progress } = await run.finished();
+    expect((await run.handle.describe()).status.name).toBe('FAILED');
+    expect(outcome.state).toBe('rolled-back');
+    expect(progress.failure).toMatch(/history reached \d+ MiB/);
+    expect(logLines(log)).toEqual(['first x do macpro51', 'first x undo macpro51']);
+    expect(sent).toBeGreaterThan(10);
+    expect(sent).toBeLessThan(30);
+    expect(progress.refusedNotRecorded ?? 0).toBe(0);
+    expect(progress.audit.every((e) => !e.accepted && (e.comment ?? '').length < 3000)).toBe(true);
+  }, 180_000);
+
   it('a 200 MB gzip bomb as an approve signal is refused and recorded; the worker stays small and the run goes on', async () => {
     const run = await startRun(env, gatedPlan('gzip-bomb'));
     await untilGateOpen(run);
