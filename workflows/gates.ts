@@ -1,5 +1,7 @@
-import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import { PATCHES } from './patches';
 import type { ApprovePayload, RejectPayload } from '../plan/messages';
+import { approverProblem, autoApproveProblem, gateName } from '../plan/approval-policy';
 import { moveGate } from '../plan/states';
 import type { GateSpec } from '../plan/types';
 import type { AuditEntry, GateProgress } from './progress';
@@ -13,9 +15,7 @@ export class Refusal extends Error {
   }
 }
 
-export function gateId(gate: GateSpec): string {
-  return gate.kind === 'wave' ? `wave-${gate.beforeWave}` : `service-${gate.service}`;
-}
+export const gateId = gateName;
 
 /** Does this gate let its services through? A timed-out gate does when its onTimeout says approve. */
 export function gatePasses(gate: GateProgress): boolean {
@@ -62,7 +62,9 @@ export class GateKeeper {
     moveGate(gate, 'open');
     gate.openedAt = now();
     gate.deadline = new Date(Date.now() + spec.timeoutMs).toISOString();
-    const { autoApprove, autoApproveAfterMs } = this.book.input;
+    const { autoApproveAfterMs } = this.book.input;
+    // A simulation's delayed approvals stand for people answering, not for the starter alone.
+    const autoApprove = this.book.input.autoApprove === true && (autoApproveAfterMs ? true : this.mayAutoApprove(gate, spec));
     if (autoApprove && !autoApproveAfterMs) {
       this.autoApprove(gate);
       return;
@@ -93,8 +95,22 @@ export class GateKeeper {
     this.book.touch();
   }
 
+  /**
+   * Whether the starter alone may approve this gate (approver, self-approval, minApprovals). `maestro
+   * run` refuses such a run before starting it, another client may not: the refusal is recorded and
+   * the gate waits for real approvals. Runs that auto-approved regardless replay as they ran.
+   */
+  private mayAutoApprove(gate: GateProgress, spec: GateSpec): boolean {
+    const approver = this.book.input.startedBy ?? 'operator';
+    const problem = autoApproveProblem(this.book.plan.approvals, spec, approver);
+    if (!problem || !patched(PATCHES.autoApprovePolicy)) return true;
+    this.refuse({ actor: approver, action: 'approve', via: 'auto', target: gate.id, comment: '--auto-approve' }, problem);
+    return false;
+  }
+
   private autoApprove(gate: GateProgress): void {
     const approver = this.book.input.startedBy ?? 'operator';
+    gate.approvals.push({ approver, at: now(), comment: '--auto-approve' });
     this.record({ actor: approver, action: 'approve', via: 'auto', target: gate.id, accepted: true, comment: '--auto-approve' });
     this.decide(gate, 'approved', approver);
   }
@@ -170,8 +186,7 @@ export class GateKeeper {
     if (approvals.approvers.length && !approvals.approvers.includes(approver)) {
       throw new Refusal(`${approver} may not answer gate ${gate.id}: approvers are ${approvals.approvers.join(', ')}`);
     }
-    if (!approvals.allowSelfApproval && approver === this.book.input.startedBy) {
-      throw new Refusal(`${approver} started this run and the plan does not allow self-approval`);
-    }
+    const problem = approverProblem(approvals, approver, this.book.input.startedBy);
+    if (problem) throw new Refusal(problem);
   }
 }

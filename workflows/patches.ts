@@ -21,4 +21,6 @@ export const PATCHES = {
   identityIdempotencyKeys: 'identity-idempotency-keys',
   /** A run whose history passes HISTORY_STOP_BYTES stops and rolls back (workflows/history-guard.ts). */
   stopBeforeHistoryLimit: 'stop-before-history-limit',
+  /** --auto-approve approves a gate only where the plan's approval policy lets the starter alone approve it; otherwise the gate waits. */
+  autoApprovePolicy: 'auto-approve-policy',
 } as const;

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
+import { autoApproveProblem, planGates } from '../../plan/approval-policy';
+import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { loadPlan } from '../load-plan';
 import type { Output } from '../output';
@@ -32,8 +34,15 @@ export interface RunOptions {
 /** `maestro run`: validates locally, then starts the run; the run id is the deployment lock. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const plan = await loadPlan(options.file, { clusterFile: options.clusterFile });
+  const startedBy = options.as ?? userInfo().username;
+  if (options.autoApprove) {
+    // Before connecting: nothing starts when the starter alone may not approve every gate.
+    const problems = planGates(plan).flatMap((gate) => autoApproveProblem(plan.approvals, gate, startedBy) ?? []);
+    if (problems.length) {
+      throw new InvalidInputError(`--auto-approve: ${startedBy} may not approve this plan's gates alone: ${problems.join('; ')}`, "Run without --auto-approve and answer the gates with maestro approve, or change the plan's approvals.");
+    }
+  }
   return withClient(options.connection, async (client) => {
-    const startedBy = options.as ?? userInfo().username;
     const { runId, handle } = await startDeployment(client, plan, { id: options.id, startedBy, autoApprove: options.autoApprove });
     if (options.watch) return (await watchRun({ client, handle, output: options.output, json: options.json })).exitCode;
     if (!options.wait) {
