@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The cluster suite has its own config (jest.cluster.config.js, `npm run test:cluster`).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   testResultsProcessor: '<rootDir>/test/helpers/write-results.js',
   setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
   // Tests that start servers are slow to boot; each file cleans up its own.

@@ -1,4 +1,5 @@
 import { registerClusterCommands } from './cluster-commands';
+import { registerCertsCommands } from './certs-commands';
 import type { CommandRegistrar } from './context';
 import { registerMcpCommands } from './mcp-commands';
 import { registerOperatorCommands } from './operator-commands';
@@ -8,4 +9,4 @@ import { registerSteerCommands } from './steer-commands';
 import { registerWorkerCommands } from './worker-commands';
 
 /** Every command group of the CLI, in help order. */
-export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerClusterCommands, registerWorkerCommands, registerMcpCommands];
+export const registrars: CommandRegistrar[] = [registerPlanCommands, registerRunCommands, registerSteerCommands, registerOperatorCommands, registerClusterCommands, registerWorkerCommands, registerMcpCommands, registerCertsCommands];

@@ -2,13 +2,17 @@
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-module.exports = (results) => {
+/** Writes the counts to test-artifacts/<file>. */
+function writeResults(results, file) {
   const dir = join(__dirname, '..', '..', 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   const { numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, success } = results;
   writeFileSync(
-    join(dir, 'jest-results.json'),
+    join(dir, file),
     JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, success }, null, 2),
   );
   return results;
-};
+}
+
+module.exports = (results) => writeResults(results, 'jest-results.json');
+module.exports.writeResults = writeResults;

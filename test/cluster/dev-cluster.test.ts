@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBuilt, type Spawned } from '../helpers/processes';
+import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
+import { startDevServerIn, startHealthServer, type ServerProcess } from './dev-server-in-netns';
+import { expectEveryStepOnce, expectRollbackInOrder, expectWaveOrder, waitForEvent, waitForHeartbeatTimeout } from './expectations';
+import { APPROVER, GATE_WAVE, keepEvents, writeMigrationPlan, type MigrationPlan } from './migration-plan';
+import { TEST_SUBNET } from './netns';
+
+/**
+ * The three-node cluster over network namespaces, on the dev server (SQLite file) the cluster
+ * guide's `maestro server` runs: every piece a separate process in its own namespace, the
+ * operator's CLI in a namespace of its own. Partitions are real (a veth unplugged on the switch).
+ */
+
+const ADDRESS = `${TEST_SUBNET}.1:${FRONTEND_PORT}`;
+let dir: string;
+let cluster: Cluster;
+let server: ServerProcess;
+let plan: MigrationPlan;
+const netnsOf = (node: string) => cluster.net.hosts[node]!.netns;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
+  cluster = createCluster({ address: ADDRESS, connectFlags: () => ['--address', ADDRESS] });
+  server = await startDevServerIn(cluster, join(dir, 'temporal.sqlite'));
+  await cluster.startOrchestrator();
+  for (const node of ['mac-studio', 'macbook-air', 'macpro51']) await cluster.startNode(node);
+  const health = await startHealthServer(cluster, 'macbook-air', 18080);
+  plan = writeMigrationPlan(join(dir, 'plan'), { healthUrl: health.url });
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.teardown();
+  if (plan) keepEvents(plan, 'dev-cluster');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => plan?.clearControls());
+
+async function startRun(runId: string, extra: string[] = []): Promise<void> {
+  const started = await cluster.maestro(['run', plan.file, '--id', runId, '--as', APPROVER, ...extra]);
+  expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: started.code === 0 ? started.err : "" });
+}
+
+async function approveGate(runId: string): Promise<void> {
+  await waitForRunState(cluster, runId, ['awaiting-approval']);
+  const approved = await cluster.maestro(['approve', runId, '--as', APPROVER, '--wave', String(GATE_WAVE), '--comment', 'from the operator namespace']);
+  expect({ code: approved.code, err: approved.err }).toEqual({ code: 0, err: '' });
+}
+
+describe('a migration across three node namespaces (dev server)', () => {
+  it('survives a partition of a node mid-step: heartbeat timeout, retried on the node after healing, no successor twice', async () => {
+    const runId = 'cm-partition';
+    plan.holdStep('api.deploy', 30);
+    await startRun(runId);
+    const first = await waitForEvent(plan, runId, 'api/deploy started', (e) => e.service === 'api' && e.step === 'deploy' && e.kind === 'start');
+    expect(first.netns).toBe(netnsOf('macpro51'));
+    cluster.net.partition('macpro51');
+    try {
+      await waitForHeartbeatTimeout(cluster, `${runId}/api`);
+    } finally {
+      cluster.net.heal('macpro51');
+    }
+    await approveGate(runId);
+    expect(await waitForRunState(cluster, runId, ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete'])).toBe('succeeded');
+    const events = plan.events(runId);
+    expectEveryStepOnce(events, netnsOf, ['api.deploy']);
+    expectWaveOrder(events);
+    // The second attempt ran because the first was cut off, not because it failed.
+    expect(events.filter((e) => e.service === 'api' && e.step === 'deploy' && e.kind === 'start').map((e) => e.attempt)).toEqual([1, 2]);
+    const status = await cluster.status(runId);
+    expect(status.services.api!.steps.find((s) => s.name === 'health')!.state).toBe('succeeded');
+  }, 150_000);
+
+  it('finishes a rollback whose undo was cut off by a partition, after healing, in reverse order', async () => {
+    const runId = 'cm-rollback';
+    plan.failStep('dns-cutover.switch');
+    plan.holdStep('api.deploy.undo', 30);
+    await startRun(runId, ['--auto-approve']);
+    await waitForEvent(plan, runId, 'api/deploy undo started', (e) => e.service === 'api' && e.phase === 'undo' && e.kind === 'start');
+    cluster.net.partition('macpro51');
+    try {
+      await waitForHeartbeatTimeout(cluster, `${runId}/api/undo`);
+    } finally {
+      cluster.net.heal('macpro51');
+    }
+    expect(await waitForRunState(cluster, runId, ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete'])).toBe('rolled-back');
+    expectRollbackInOrder(plan.events(runId), 3, ['api.deploy']);
+  }, 150_000);
+
+  it('loses nothing when the server is killed mid-run and restarted on the same data', async () => {
+    const runId = 'cm-server-restart';
+    plan.holdStep('search-index.reindex', 5);
+    await startRun(runId, ['--auto-approve']);
+    await waitForEvent(plan, runId, 'search-index/reindex started', (e) => e.service === 'search-index' && e.kind === 'start');
+    await server.kill9();
+    server = await startDevServerIn(cluster, join(dir, 'temporal.sqlite'));
+    expect(await waitForRunState(cluster, runId, ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete'])).toBe('succeeded');
+    const events = plan.events(runId);
+    expectEveryStepOnce(events, netnsOf, ['search-index.reindex']);
+    expectWaveOrder(events);
+  }, 150_000);
+
+  it('keeps going when a node worker is stopped and started again, idle and mid-step', async () => {
+    // Idle: a clean stop (exit 0), and a new worker polls the node again.
+    const idle = cluster.nodeWorker('macbook-air')!;
+    await idle.stop(30_000);
+    expect((await idle.exited).code).toBe(0);
+    await cluster.startNode('macbook-air');
+
+    const runId = 'cm-worker-restart';
+    plan.holdStep('worker-queue.deploy', 5);
+    await startRun(runId, ['--auto-approve']);
+    await waitForEvent(plan, runId, 'worker-queue/deploy started', (e) => e.service === 'worker-queue' && e.kind === 'start');
+    const busy: Spawned = cluster.nodeWorker('macbook-air')!;
+    await busy.stop(30_000);
+    expect((await busy.exited).code).toBe(0);
+    await cluster.startNode('macbook-air');
+    expect(await waitForRunState(cluster, runId, ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete'])).toBe('succeeded');
+    // Drained or retried with the same key, as docs/guarantees.md says; the successors once.
+    const events = plan.events(runId);
+    expectEveryStepOnce(events, netnsOf, ['worker-queue.deploy']);
+    expectWaveOrder(events);
+  }, 150_000);
+});
