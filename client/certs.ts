@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { CERT_FILES } from '../connection/cert-files';
 import { InvalidInputError } from './errors';
 
 /**
@@ -14,15 +15,7 @@ import { InvalidInputError } from './errors';
  * and `ca.pem`.
  */
 
-/** Where each file of a certificate folder is; the server, compose file and docs use these names. */
-export const CERT_FILES = {
-  ca: 'ca.pem',
-  caKey: 'ca-key.pem',
-  serverCert: 'server.pem',
-  serverKey: 'server-key.pem',
-  clientCert: (name: string) => join('clients', `${name}.pem`),
-  clientKey: (name: string) => join('clients', `${name}-key.pem`),
-} as const;
+export { CERT_FILES };
 
 /** The clients every cluster needs besides its nodes. */
 export const STANDARD_CLIENTS = ['orchestrator', 'operator', 'web-ui', 'admin-tools'] as const;

@@ -4,6 +4,7 @@ import { maestroDataConverter, PayloadKeyError } from '../connection/codec';
 import { CONNECT_TIMEOUT_MS, connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { InvalidInputError, UnreachableError } from './errors';
 import { temporalErrorToCli } from './temporal-errors';
+import { diagnoseTls } from './tls-diagnosis';
 
 /** The data converter from the environment; a malformed key is invalid input (exit 2). */
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
@@ -26,7 +27,7 @@ export async function connectClient(settings: ConnectionSettings): Promise<Clien
     connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: CONNECT_TIMEOUT_MS });
     await connection.ensureConnected();
   } catch (err) {
-    throw new UnreachableError(`Temporal is unreachable at ${settings.address} (${(err as Error).message})`, unreachableHint(settings.address));
+    throw await connectFailure(err as Error, settings);
   }
   return new Client({ connection, namespace: settings.namespace, dataConverter });
 }
@@ -41,6 +42,22 @@ export async function withClient<T>(settings: ConnectionSettings, fn: (client: C
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * Why a connection failed, for the operator. gRPC only says the connection closed or the deadline
+ * passed; with TLS on, the handshake is asked for the reason (a missing, foreign or expired client
+ * certificate, a server certificate this client does not trust).
+ */
+export async function connectFailure(err: Error, settings: ConnectionSettings): Promise<UnreachableError> {
+  const reason = await diagnoseTls(settings).catch(() => undefined);
+  if (reason) {
+    return new UnreachableError(
+      `Temporal at ${settings.address} refused the TLS connection: ${reason} (${err.message})`,
+      "Pass this machine's own pair from `maestro certs` with --tls-cert clients/<name>.pem --tls-key clients/<name>-key.pem and --tls-ca ca.pem (or TEMPORAL_TLS_CLIENT_CERT_PATH / TEMPORAL_TLS_CLIENT_KEY_PATH / TEMPORAL_TLS_SERVER_CA_CERT_PATH); see docs/production.md.",
+    );
+  }
+  return new UnreachableError(`Temporal is unreachable at ${settings.address} (${err.message})`, unreachableHint(settings.address));
 }
 
 /** What to check: on this machine, start a server; elsewhere, the server machine, its listen address and the network. */

@@ -1,9 +1,9 @@
 import type { ConnectionSettings } from '../../connection/settings';
 import { dataConverterFromEnv } from '../connection';
-import { InvalidInputError, UnreachableError } from '../errors';
+import { InvalidInputError } from '../errors';
 import { prepareErrorToCli } from './init';
 import { temporalErrorToCli } from '../temporal-errors';
-import { unreachableHint } from '../connection';
+import { connectFailure } from '../connection';
 
 export interface WorkerCommandOptions {
   connection: ConnectionSettings;
@@ -34,16 +34,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   try {
     await runWorkers({ connection: options.connection, orchestrator: Boolean(options.orchestrator), nodes, logger, dataConverter, metrics });
   } catch (err) {
-    throw workerErrorToCli(err, options.connection);
+    throw await workerErrorToCli(err, options.connection);
   } finally {
     await shutdownRuntime();
   }
 }
 
 /** A worker that cannot connect or start says why through the CLI's formatter, like every command. */
-function workerErrorToCli(err: unknown, settings: ConnectionSettings): unknown {
+async function workerErrorToCli(err: unknown, settings: ConnectionSettings): Promise<unknown> {
   if (err instanceof Error && err.name === 'TransportError') {
-    return new UnreachableError(`Temporal is unreachable at ${settings.address} (${err.message})`, unreachableHint(settings.address));
+    return connectFailure(err, settings);
   }
   return temporalErrorToCli(prepareErrorToCli(err, settings), settings);
 }
