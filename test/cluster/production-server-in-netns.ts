@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { CERT_FILES } from '../../client/certs';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
-import { productionBinaries, setupPostgresSchema, writeProductionConfig, type PostgresTarget, type ProductionServerSettings } from '../../workers/production-server';
+import type { PostgresTarget, ProductionServerSettings } from '../../workers/production-server';
 import { searchAttributeDeclarations } from '../../workflows/search-attributes';
 import type { Spawned } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
@@ -55,14 +55,17 @@ export function temporalCliTls(tlsDir: string, name: string, serverName: string)
   return ['--tls-ca-path', join(tlsDir, CERT_FILES.ca), '--tls-cert-path', join(tlsDir, CERT_FILES.clientCert(name)), '--tls-key-path', join(tlsDir, CERT_FILES.clientKey(name)), '--tls-server-name', serverName];
 }
 
-/** Sets the schema up (in the server's namespace, where PostgreSQL is), writes the config and starts the server. */
+/**
+ * The documented route: bin/production-server.js sets the schema up and writes the config (run
+ * in the server's namespace, where PostgreSQL is), then the server runs with that config.
+ */
 export async function startProductionServerIn(cluster: Cluster, settings: ProductionServerSettings): Promise<ServerProcess> {
-  const binaries = productionBinaries();
-  setupPostgresSchema(settings.postgres, binaries, (file, args) => {
-    execFileSync('ip', ['netns', 'exec', cluster.net.hosts.server!.netns, file, ...args], { stdio: 'pipe' });
-  });
-  const config = writeProductionConfig(settings);
-  const server = cluster.spawnIn('server', binaries.server, ['--config-file', config, '--allow-no-auth', 'start']);
+  const pg = settings.postgres;
+  const url = `postgres://${pg.user}:${encodeURIComponent(pg.password)}@${pg.host}:${pg.port}/${pg.database}`;
+  const prepared = await cluster.execIn('server', process.execPath, [join(__dirname, '..', '..', 'bin', 'production-server.js'), '--postgres', url, '--tls-dir', settings.tlsDir, '--ip', settings.ip, '--server-name', settings.serverName, '--config-dir', settings.configDir!]);
+  if (prepared.code !== 0) throw new Error(`bin/production-server.js exited ${prepared.code}: ${prepared.err}`);
+  const command = /^run: +(.*)$/m.exec(prepared.out)![1]!.split(' ');
+  const server = cluster.spawnIn('server', command[0]!, command.slice(1));
   const tls = temporalCliTls(settings.tlsDir, 'admin-tools', settings.serverName);
   const cli = (args: string[]) => cluster.execIn('cli', resolveTemporalBinary('cli'), [...args, '--address', cluster.address, ...tls]);
   let last = '';
