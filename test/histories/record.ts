@@ -7,10 +7,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
-import { approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { abortSignal, approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
-import { logStep, planFrom, tempDir } from '../helpers/plans';
+import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
@@ -153,5 +153,67 @@ describe('record replay histories', () => {
     const run = await startRun({ client }, rollbackPlan(join(tempDir(), 'log')));
     expect((await run.finished()).outcome.state).toBe('rolled-back');
     await save(client, run, 'encrypted-rollback', 'the rollback scenario with MAESTRO_PAYLOAD_KEY set (key recorded here: test only)', payloadKey);
+  });
+
+  it('paths of issue 12: the workers go back to the plain data converter', async () => {
+    await cluster?.shutdown();
+    cluster = await startCluster(env, { dataConverter: maestroDataConverter({}) });
+  });
+
+  it('rollback-incomplete: an undo fails inside the failing service', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('rollback-incomplete', { services: { b: { node: 'macpro51', steps: [{ name: 'x', run: logStep(log), undo: logStep(log, 'exit 4') }, step(log, 'y', 'exit 4')] } } });
+    const run = await startRun(env, p);
+    expect((await run.finished()).outcome.state).toBe('rollback-incomplete');
+    await save(env.client, run, 'rollback-incomplete', 'b: x succeeds, y fails, the undo of x exits 4: rollbackFailures names b/x');
+  });
+
+  it('abort: a cancelled service reports the step that ran and undoes it', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('abort', { services: { a: { node: 'macpro51', steps: [step(log, 'one'), { name: 'two', run: logStep(log, 'sleep 60') }] } } });
+    const run = await startRun(env, p);
+    await waitFor('a/two to run', () => logLines(log).includes('a two do macpro51'));
+    await run.handle.signal(abortSignal, { by: 'ops-lead' });
+    expect((await run.finished()).outcome.state).toBe('aborted');
+    await save(env.client, run, 'abort', 'abort while a/two runs: the child is cancelled, undoes a/one and reports its steps');
+  });
+
+  it('continue: the failed service\'s dependents are skipped, the rest runs', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('continue', {
+      strategy: { onFailure: 'continue' },
+      services: { a: { node: 'macpro51', steps: [step(log, 'x', 'exit 4')] }, b: { node: 'macbook-air', dependsOn: ['a'], steps: [step(log, 'x')] }, c: { node: 'mac-studio', steps: [step(log, 'x')] } },
+    });
+    const run = await startRun(env, p);
+    expect((await run.finished()).outcome.state).toBe('failed');
+    await save(env.client, run, 'continue', 'onFailure continue: a fails, b (depends on a) is skipped, c succeeds');
+  });
+
+  it('decide skip: the operator skips the failed service', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('decide-skip', {
+      strategy: { onFailure: 'pause' },
+      approvals: { approvers: ['ops-lead'] },
+      services: { flaky: { node: 'macpro51', steps: [step(log, 'x', 'exit 4')] }, after: { node: 'mac-studio', dependsOn: ['flaky'], steps: [step(log, 'x')] } },
+    });
+    const run = await startRun(env, p);
+    await waitFor('a pending decision', async () => (await run.handle.query(progressQuery)).pendingDecision);
+    await run.handle.executeUpdate(decideUpdate, { args: [{ action: 'skip', approver: 'ops-lead' }] });
+    expect((await run.finished()).outcome.state).toBe('failed');
+    await save(env.client, run, 'decide-skip', 'onFailure pause: flaky fails, ops-lead decides skip by update, after is skipped');
+  });
+
+  it.each([
+    ['auto-approve', { approvers: ['tester'] }, 'succeeded', 'the starter may approve alone: the gate is approved at once'],
+    ['auto-approve-refused', { approvers: ['ops-lead'] }, 'rolled-back', 'the starter is not an approver: the refusal is recorded, the gate times out after 1s (onTimeout reject), wave 1 is undone'],
+  ])('%s', async (scenario, approvals, end, what) => {
+    const log = join(tempDir(), 'log');
+    const p = plan(scenario, {
+      approvals: { ...approvals, gates: [{ beforeWave: 2, timeout: '1s' }] },
+      services: { first: { node: 'macpro51', steps: [step(log, 'x')] }, second: { node: 'mac-studio', dependsOn: ['first'], steps: [step(log, 'x')] } },
+    });
+    const run = await startRun(env, p, { autoApprove: true });
+    expect((await run.finished()).outcome.state).toBe(end);
+    await save(env.client, run, scenario, `--auto-approve by tester; ${what}`);
   });
 });
