@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { lookupIdArgument } from './cli/flags';
+import { PayloadKeyError } from '../connection/codec';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
 import { processOutput, type Output } from './output';
@@ -47,6 +48,13 @@ function reportError(err: unknown, output: Output): number {
     output.err(`error: ${err.message}`);
     if (err.hint) output.err(`hint: ${err.hint}`);
     return err.exitCode;
+  }
+  // A payload this process cannot open (no key, another key): the operator's setting, exit 2.
+  if (err instanceof PayloadKeyError || (err as { cause?: unknown } | undefined)?.cause instanceof PayloadKeyError) {
+    const keyError = err instanceof PayloadKeyError ? err : ((err as { cause: PayloadKeyError }).cause);
+    output.err(`error: ${keyError.message}`);
+    output.err('hint: set MAESTRO_PAYLOAD_KEY to the key the run was started with');
+    return EXIT.invalidInput;
   }
   output.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT.runFailed;

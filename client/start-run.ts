@@ -28,14 +28,20 @@ export interface StartRunOptions {
   details?: string;
 }
 
+/** The run id a run of `plan` gets; a bad `--id` is invalid input (exit 2), checked before connecting. */
+export function checkedRunId(plan: NormalizedPlan, id?: string): string {
+  const runId = deploymentWorkflowId(plan.name, id);
+  const problem = runIdProblem(runId);
+  if (problem) throw new InvalidInputError(`--id: ${problem}`, 'A run id is a name: letters, digits, ".", "_" and "-" (no "/", which separates a run from its services).');
+  return runId;
+}
+
 /**
  * Starts a deployment run with its search attributes and UI summary. The run id is the
  * deployment's lock: starting a run whose id is still open is refused (exit 3).
  */
 export async function startDeployment(client: Client, plan: NormalizedPlan, options: StartRunOptions): Promise<{ runId: string; handle: DeploymentHandle }> {
-  const runId = deploymentWorkflowId(plan.name, options.id);
-  const idProblem = runIdProblem(runId);
-  if (idProblem) throw new InvalidInputError(`--id: ${idProblem}`, 'A run id is a name: letters, digits, ".", "_" and "-" (no "/", which separates a run from its services).');
+  const runId = checkedRunId(plan, options.id);
   const services = plan.services.map((s) => s.name);
   const indexServices = Buffer.byteLength(JSON.stringify(services)) <= MAX_SEARCH_ATTRIBUTE_BYTES;
   try {

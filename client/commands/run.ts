@@ -9,7 +9,7 @@ import type { Output } from '../output';
 import { awaitOutcome } from '../run/handle';
 import { readProgress } from '../run/progress';
 import { renderOutcome } from '../render/status-text';
-import { startDeployment } from '../start-run';
+import { startDeployment, checkedRunId } from '../start-run';
 import { watchRun } from './watch';
 
 export interface RunOptions {
@@ -34,6 +34,7 @@ export interface RunOptions {
 /** `maestro run`: validates locally, then starts the run; the run id is the deployment lock. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const plan = await loadPlan(options.file, { clusterFile: options.clusterFile });
+  checkedRunId(plan, options.id);
   const startedBy = options.as ?? userInfo().username;
   if (options.autoApprove) {
     // Before connecting: nothing starts when the starter alone may not approve every gate.
