@@ -15,6 +15,8 @@ export const FAILURE_TYPES = {
   commandTimedOut: 'CommandTimedOut',
   /** A check saw `failures` consecutive bad probes, or did not pass within its timeout. Retryable. */
   checkFailed: 'CheckFailed',
+  /** A metric check whose last probe was still inconclusive (empty result, query error) at its timeout. Retryable. */
+  checkInconclusive: 'CheckInconclusive',
   /** The step itself is malformed (empty argv, bad `host:port`, no target). Non-retryable. */
   invalidStep: 'InvalidStep',
 } as const;

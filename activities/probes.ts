@@ -6,6 +6,8 @@ export interface Probe {
   observation: string;
   /** No answer within the probe's timeout. */
   timedOut?: boolean;
+  /** Neither good nor bad: an empty result or a query error (metric checks). Never counts as good. */
+  inconclusive?: boolean;
 }
 
 export interface HttpTarget {

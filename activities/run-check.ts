@@ -5,6 +5,7 @@ import { FAILURE_TYPES } from './failure-types';
 import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
 import { parseHostPort, probeHttp, probeTcp, type Probe } from './probes';
+import { probePrometheus } from './prometheus-probe';
 import { stepLabel } from './run-command';
 import type { CheckResult, RunCheckHeartbeat, RunCheckInput } from './types';
 
@@ -26,6 +27,11 @@ function proberFor(input: CheckSpec | RecordedCheck, where: string): Prober {
       if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid(`not an http(s) URL: ${String(url)}`);
       const target = { url, status: check.status, ...(check.bodyIncludes === undefined ? {} : { bodyIncludes: check.bodyIncludes }) };
       return (timeoutMs, cancel) => probeHttp(target, timeoutMs, cancel);
+    }
+    case 'prometheus': {
+      const spec = check.prometheus;
+      if (!URL.canParse(spec.url) || !/^https?:$/.test(new URL(spec.url).protocol)) throw invalid(`not an http(s) URL: ${spec.url}`);
+      return (timeoutMs, cancel) => probePrometheus(spec, timeoutMs, cancel);
     }
     case 'tcp': {
       const target = typeof check.tcp === 'string' ? parseHostPort(check.tcp) : undefined;
@@ -58,6 +64,9 @@ export function createRunCheck(deps: ResolvedDeps) {
     let good = 0;
     let bad = 0;
     let lastObservation = '';
+    let lastInconclusive = false;
+    // Inconclusive probes (metric checks) count as bad only when the plan says so; otherwise neither way.
+    const inconclusiveIsBad = 'prometheus' in check && check.prometheus?.inconclusive === 'fail';
     log.info({ target: checkTarget(check), successes: check.successes, failures: check.failures }, 'check started');
     // Between probes too: with a long interval, a per-probe heartbeat alone could outlast the
     // heartbeat timeout, and cancellation would not arrive until the next probe.
@@ -69,6 +78,10 @@ export function createRunCheck(deps: ResolvedDeps) {
     const timedOut = (): ApplicationFailure => {
       const details: RunCheckHeartbeat = { probes, lastObservation };
       log.warn(details, 'check timed out');
+      // Still inconclusive at the deadline: a failure of its own type, never a pass.
+      if (lastInconclusive) {
+        return ApplicationFailure.retryable(`${where}: inconclusive for ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`, FAILURE_TYPES.checkInconclusive, details);
+      }
       return ApplicationFailure.retryable(
         `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`,
         FAILURE_TYPES.checkFailed,
@@ -86,8 +99,9 @@ export function createRunCheck(deps: ResolvedDeps) {
         if (result.timedOut && probeTimeoutMs < deps.probeTimeoutMs && probes > 0) throw timedOut();
         probes += 1;
         lastObservation = result.observation;
+        lastInconclusive = result.inconclusive === true;
         good = result.ok ? good + 1 : 0;
-        bad = result.ok ? 0 : bad + 1;
+        bad = result.ok ? 0 : lastInconclusive && !inconclusiveIsBad ? bad : bad + 1;
         const details: RunCheckHeartbeat = { probes, lastObservation };
         heartbeater.poke();
         log.debug(details, 'probe');
@@ -117,5 +131,6 @@ export function createRunCheck(deps: ResolvedDeps) {
 }
 
 function checkTarget(check: CheckSpec | RecordedCheck): string | undefined {
+  if ('prometheus' in check && check.prometheus !== undefined) return `${check.prometheus.url} ${check.prometheus.query}`;
   return 'http' in check && check.http !== undefined ? check.http : 'tcp' in check ? check.tcp : undefined;
 }

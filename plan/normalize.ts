@@ -2,7 +2,7 @@
 import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
 import type { NodesInput, PlanInput, ServiceInput, StepInput } from './schema';
-import type { CheckSpec, CommandSpec, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
+import type { CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
 import { PLAN_API_VERSION } from './types';
 
 export interface NormalizeContext {
@@ -125,10 +125,21 @@ function normalizeCheck(input: NonNullable<StepInput['check']>, stepTimeout: num
     intervalMs: input.interval ?? d.intervalMs,
     timeoutMs: input.timeout ?? stepTimeout ?? d.timeoutMs,
   };
+  if (input.prometheus !== undefined) {
+    const p = input.prometheus;
+    const condition = p.successCondition !== undefined ? { success: parseCondition(p.successCondition) } : { failure: parseCondition(p.failureCondition ?? '') };
+    return { kind: 'prometheus', prometheus: { url: p.url, query: p.query, condition, inconclusive: p.inconclusive ?? 'wait' }, ...probe };
+  }
   if (input.http !== undefined) {
     return { kind: 'http', http: input.http, status: input.status ?? d.status, ...probe, ...(input.bodyIncludes === undefined ? {} : { bodyIncludes: input.bodyIncludes }) };
   }
   return { kind: 'tcp', tcp: input.tcp ?? '', ...probe };
+}
+
+/** `"< 0.05"` → `{ op: '<', value: 0.05 }`; the schema has checked the form. */
+function parseCondition(text: string): MetricCondition {
+  const match = /^\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$/.exec(text);
+  return { op: (match?.[1] ?? '==') as MetricCondition['op'], value: Number(match?.[2]) };
 }
 
 function mergeRetry(base: RetrySpec, input: NonNullable<StepInput['retry']> | undefined): RetrySpec {

@@ -65,7 +65,18 @@ const retry = z.strictObject({
   backoff: z.number().min(1).max(LIMITS.backoff).optional(),
 });
 
+const metricCondition = z.string().regex(/^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/, { error: 'expected a comparison such as "< 0.05" or ">= 1"' });
+
+const prometheusCheck = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a Prometheus server' }),
+  query: z.string().min(1).max(10_000),
+  successCondition: metricCondition.optional(),
+  failureCondition: metricCondition.optional(),
+  inconclusive: z.enum(['wait', 'fail']).optional(),
+});
+
 const check = z.strictObject({
+  prometheus: prometheusCheck.optional(),
   http: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port' }).optional(),
   status: int(100, 599).optional(),

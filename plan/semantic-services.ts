@@ -105,13 +105,21 @@ function checkStepShape(step: RawMap, path: (string | number)[]): UnlocatedIssue
   }
   const check = asMap(step.check);
   if (check) {
-    const both = check.http !== undefined && check.tcp !== undefined;
-    const neither = check.http === undefined && check.tcp === undefined;
-    if (both || neither) {
+    const targets = (['http', 'tcp', 'prometheus'] as const).filter((k) => check[k] !== undefined);
+    if (targets.length !== 1) {
       issues.push({
         path: [...path, 'check'],
-        message: both ? 'the check has both http and tcp' : 'the check has neither http nor tcp',
-        hint: 'give exactly one: http: "http://host:port/health" or tcp: "host:port"',
+        message: targets.length > 1 ? `the check has both ${targets.join(' and ')}` : 'the check has neither http, tcp nor prometheus',
+        hint: 'give exactly one: http: "http://host:port/health", tcp: "host:port" or prometheus: { url, query, successCondition | failureCondition }',
+        code: ISSUE_CODES.checkTarget,
+      });
+    }
+    const prom = asMap(check.prometheus);
+    if (prom && (prom.successCondition === undefined) === (prom.failureCondition === undefined)) {
+      issues.push({
+        path: [...path, 'check', 'prometheus'],
+        message: 'a prometheus check needs exactly one of successCondition, failureCondition',
+        hint: 'e.g. failureCondition: "> 0.05" (bad when any value is above 5 %), or successCondition: "< 0.05"',
         code: ISSUE_CODES.checkTarget,
       });
     }

@@ -77,9 +77,38 @@ export interface TcpCheck extends ProbeSpec {
   tcp: string;
 }
 
+/** `<op> <number>`, applied to every value a query returns. */
+export interface MetricCondition {
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  value: number;
+}
+
+/** What an inconclusive probe (empty result, query error) means. */
+export const INCONCLUSIVE_ACTIONS = ['wait', 'fail'] as const;
+export type InconclusiveAction = (typeof INCONCLUSIVE_ACTIONS)[number];
+
+/** A Prometheus instant query whose values must meet a condition. */
+export interface PrometheusCheck extends ProbeSpec {
+  kind: 'prometheus';
+  prometheus: {
+    /** Base URL of the Prometheus server (its HTTP API is under /api/v1). */
+    url: string;
+    /** PromQL, evaluated as an instant query at each probe. */
+    query: string;
+    /** Exactly one: every value must meet `success`, or any value meeting `failure` is bad. */
+    condition: { success: MetricCondition } | { failure: MetricCondition };
+    /**
+     * An empty result or a query error is inconclusive, never good. `wait` (default): it counts
+     * neither way, and a check still inconclusive at its timeout fails as CheckInconclusive;
+     * `fail`: it counts as a bad probe.
+     */
+    inconclusive: InconclusiveAction;
+  };
+}
+
 /** A health check; `kind` names the probe, so another kind is one more member here. */
-export type CheckSpec = HttpCheck | TcpCheck;
-export const CHECK_KINDS = ['http', 'tcp'] as const satisfies readonly CheckSpec['kind'][];
+export type CheckSpec = HttpCheck | TcpCheck | PrometheusCheck;
+export const CHECK_KINDS = ['http', 'tcp', 'prometheus'] as const satisfies readonly CheckSpec['kind'][];
 export type CheckKind = CheckSpec['kind'];
 
 export const STEP_KINDS = ['run', 'check', 'wait'] as const;
