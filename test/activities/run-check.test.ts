@@ -207,6 +207,6 @@ describe('runCheck input', () => {
     const input = check({ http: 'http://127.0.0.1:1/' });
     const failure = await failureOf(runCheck({ ...input, check: { ...input.check, kind: 'grpc' } as unknown as RunCheckInput['check'] }));
     expect(failure).toMatchObject({ type: FAILURE_TYPES.invalidStep, nonRetryable: true });
-    expect(failure.message).toContain('unknown check kind "grpc" (this worker knows http, tcp)');
+    expect(failure.message).toContain('unknown check kind "grpc" (this worker knows http, tcp, prometheus)');
   });
 });

@@ -195,11 +195,11 @@ services:
 
   test.each([
     ['{ http: "http://localhost/health", tcp: "localhost:80" }', 'the check has both http and tcp'],
-    ['{ status: 200 }', 'the check has neither http nor tcp'],
+    ['{ status: 200 }', 'the check has neither http, tcp nor prometheus'],
   ])('a check needs exactly one of http and tcp: %s', (check, message) => {
     const issue = onlyError(`${HEADER}services:\n  a:\n    steps:\n      - name: health\n        check: ${check}\n`);
     expect(issue).toMatchObject({ code: ISSUE_CODES.checkTarget, line: 7, path: 'services.a.steps[0].check', message });
-    expect(issue.hint).toMatch(/http: .* or tcp:/);
+    expect(issue.hint).toMatch(/http: .*, tcp: .* or prometheus:/);
   });
 
   test.each([
