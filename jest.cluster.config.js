@@ -6,7 +6,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   ...require('./jest.config.js'),
-  roots: ['<rootDir>/test/cluster'],
+  // test/simulate measures real makespans against predictions: one file at a time, alone.
+  roots: ['<rootDir>/test/cluster', '<rootDir>/test/simulate'],
   testPathIgnorePatterns: [],
   testResultsProcessor: '<rootDir>/test/helpers/write-cluster-results.js',
   maxWorkers: 1,
