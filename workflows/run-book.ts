@@ -4,7 +4,7 @@ import { computeWaves } from '../plan/graph';
 import { approveHint } from '../plan/messages';
 import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
-import { isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
+import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
 import { upgradePlan } from '../plan/upgrade';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
@@ -154,7 +154,9 @@ export class RunBook {
     const p = this.progress;
     const open = p.gates.find((g) => g.state === 'open');
     const lines = [`**${p.state}** — wave ${p.currentWave}/${p.waves.length}`];
-    if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
+    // Once the run has ended nobody can answer the gate: say so rather than offer a command that fails.
+    if (open && FINAL_RUN_STATES.includes(p.state)) lines.push(`Gate **${open.id}** not decided before the run ended`);
+    else if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
     if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
     if (p.failure) lines.push(`Failure: ${p.failure}`);
     return lines.join('\n\n');

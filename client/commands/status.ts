@@ -4,6 +4,7 @@ import type { Output } from '../output';
 import { existingRun } from '../run/handle';
 import { readProgress } from '../run/progress';
 import { renderStatus } from '../render/status-text';
+import { readableProgress } from '../run/view';
 
 export interface StatusOptions {
   output: Output;
@@ -17,6 +18,6 @@ export async function statusCommand(options: StatusOptions): Promise<void> {
   return withClient(options.connection, async (client) => {
     const handle = await existingRun(client, options.runId);
     const progress = await readProgress(client, handle);
-    options.output.out(options.json ? JSON.stringify(progress, null, 2) : renderStatus(progress));
+    options.output.out(options.json ? JSON.stringify(readableProgress(progress), null, 2) : renderStatus(progress));
   });
 }

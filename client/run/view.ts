@@ -40,3 +40,10 @@ export function readGate(p: Pick<RunProgress, 'state'>, g: GateProgress): GateRe
   else if (g.approvals.length > 0 || (g.state === 'open' && g.minApprovals > 1)) approvals = `${g.approvals.length} of ${g.minApprovals} approvals${names ? `: ${names}` : ''}`;
   return { state, approvals, answerable: g.state === 'open' && !ended };
 }
+
+/** A progress record as a reader should take it: an open gate of an ended run is `undecided`. */
+export type ReadProgress = Omit<RunProgress, 'gates'> & { gates: (Omit<GateProgress, 'state'> & { state: GateReading['state'] })[] };
+
+export function readableProgress(p: RunProgress): ReadProgress {
+  return { ...p, gates: p.gates.map((g) => ({ ...g, state: readGate(p, g).state })) };
+}

@@ -76,6 +76,16 @@ describe('an ended run tells the truth', () => {
     expect(out).toMatch(/ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}ops-lead: approve service-G via update \(looks fine\)/);
   });
 
+  it('status --json and the Web UI live line: the gate reads undecided, with no approve command', async () => {
+    const { code, out } = await maestro(env.address, 'status', ended.runId, '--json');
+    expect(code).toBe(EXIT.ok);
+    const gate = (JSON.parse(out) as { gates: { id: string; state: string }[] }).gates.find((g) => g.id === 'service-G');
+    expect(gate?.state).toBe('undecided');
+    const meta = await env.client.workflow.getHandle(ended.runId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(meta.currentDetails).toContain('Gate **service-G** not decided before the run ended');
+    expect(meta.currentDetails).not.toContain('maestro approve');
+  });
+
   it('failed in wave 1 with nothing to undo: wave 1/4, not the wave its skipped dependents moved the counter to', async () => {
     const chain = planFrom(
       JSON.stringify({
