@@ -113,6 +113,39 @@ describe('an ended run tells the truth', () => {
   });
 });
 
+describe('a rollback that could not undo everything, read end to end', () => {
+  it('watch exits 1, status --json says rollback-incomplete naming the step, text status says NOT UNDONE', async () => {
+    const plan = planFrom(
+      JSON.stringify({
+        apiVersion: 'maestro/v1',
+        name: uniqueSuffix('undo-fails'),
+        defaults: { retry: { maxAttempts: 1 } },
+        services: {
+          db: { node: 'macpro51', steps: [{ name: 'migrate', run: 'echo migrated', undo: 'echo cannot restore >&2; exit 4' }] },
+          api: { node: 'macpro51', dependsOn: ['db'], steps: [{ name: 'deploy', run: 'exit 3' }] },
+        },
+      }),
+    );
+    const run = await startRun(env, plan);
+    const watch = await maestro(env.address, 'watch', run.runId);
+    expect(watch.code).toBe(EXIT.runFailed);
+    // The final state, then what is still standing, last where the eye lands.
+    expect(watch.out.split('\n').slice(-2)).toEqual([expect.stringMatching(/: rollback-incomplete after /), expect.stringMatching(/^NOT UNDONE: db\/migrate: .*exited with code 4/)]);
+
+    const json = await maestro(env.address, 'status', run.runId, '--json');
+    expect(json.code).toBe(EXIT.ok);
+    const progress = JSON.parse(json.out) as RunProgress;
+    expect(progress.state).toBe('rollback-incomplete');
+    expect(progress.rollbackFailures).toEqual([{ service: 'db', step: 'migrate', error: expect.stringMatching(/exited with code 4; last output:\s+cannot restore/) }]);
+    expect(progress.services.db?.steps.map((s) => s.state)).toEqual(['undo-failed']);
+    expect(progress.services.api?.steps.map((s) => s.state)).toEqual(['failed']);
+
+    const text = await maestro(env.address, 'status', run.runId);
+    expect(text.out).toContain('NOT UNDONE: db/migrate:');
+    noStackTrace(text.out + text.err);
+  }, 60_000);
+});
+
 describe('a finished 5,000-service run stays readable', () => {
   it('status, report and watch answer from its compact final record', async () => {
     const services: Record<string, unknown> = { root: { node: 'macpro51', steps: [{ name: 'fail', run: 'exit 1' }] } };
