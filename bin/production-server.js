@@ -6,6 +6,9 @@
 //
 //   node bin/production-server.js --postgres postgres://temporal:PW@127.0.0.1:5432/temporal \
 //     --tls-dir .maestro/certs --ip 10.0.0.5 --server-name temporal.lan [--config-dir D] [--start]
+//
+// --config-only writes the configuration and nothing else: where the schema is set up by
+// temporal-sql-tool elsewhere and the server runs from its image (docker-compose.yml).
 const { spawn } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const server = require('../dist/workers/production-server.js');
@@ -19,6 +22,7 @@ function main() {
       'server-name': { type: 'string' },
       'config-dir': { type: 'string' },
       start: { type: 'boolean', default: false },
+      'config-only': { type: 'boolean', default: false },
     },
   });
   if (!values.postgres || !values['tls-dir']) throw new Error('--postgres URL and --tls-dir DIR are required (see docs/production.md)');
@@ -29,6 +33,10 @@ function main() {
     serverName: values['server-name'] ?? values.ip,
     configDir: values['config-dir'],
   };
+  if (values['config-only']) {
+    console.log(`config: ${server.writeProductionConfig(settings)}`);
+    return;
+  }
   const binaries = server.productionBinaries();
   server.setupPostgresSchema(settings.postgres, binaries);
   const config = server.writeProductionConfig(settings);

@@ -20,6 +20,10 @@ export interface CodecServerOptions {
   uiOrigins: string[];
   /** Address to listen on. Default 127.0.0.1; another only where the Web UI's browsers need it, since whoever reaches it can read every payload. */
   host?: string;
+  /** Port to listen on. Default: one the system picks. */
+  port?: number;
+  /** The URL's token. Default: a random one. Given only where the UI's configuration must name the URL ahead (docker-compose); at least 32 characters. */
+  token?: string;
   logger?: Logger;
 }
 
@@ -49,7 +53,10 @@ class HttpError extends Error {
 
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const origins = new Set(options.uiOrigins);
-  const token = randomBytes(24).toString('base64url');
+  if (options.token !== undefined && !/^[A-Za-z0-9_-]{32,}$/.test(options.token)) {
+    throw new Error('the codec endpoint token must be at least 32 letters, digits, - or _ (e.g. `openssl rand -hex 24`)');
+  }
+  const token = options.token ?? randomBytes(24).toString('base64url');
   const server = createServer((req, res) => {
     handle(req, res, options.codecs, origins, token).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
@@ -60,7 +67,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
