@@ -15,6 +15,7 @@ import { maestroDataConverter } from '../connection/codec';
 import { DEFAULT_NODES } from '../plan/defaults';
 import { freePort, startDevServer, type DevServer } from '../workers/dev-server';
 import { createNodeWorker } from '../workers/node-worker';
+import { createNodeLivenessWorker } from '../workers/node-liveness';
 import { bundleWorkflows, createOrchestratorWorker } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
 import { bundleFloor, createFloorWorkers } from './floor';
@@ -98,7 +99,8 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const namespace = 'default';
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle, dataConverter })];
     for (const node of DEFAULT_NODES) {
-      workers.push(await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter }));
+      const stepWorker = await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter });
+      workers.push(stepWorker, await createNodeLivenessWorker({ connection: native, namespace, node: node.name, stepWorker, dataConverter }));
     }
     if (floorBundle) workers.push(...(await createFloorWorkers(native, namespace, dataConverter, floorBundle)));
     const tuning = workerTuning();

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { maestroDataConverter } from '../connection/codec';
 import { connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { createNodeWorker } from './node-worker';
+import { createNodeLivenessWorker } from './node-liveness';
 import { sharedLauncher } from '../activities/launcher';
 import { createMaestroMetrics } from './metrics';
 import type { MetricsServer } from './metrics-server';
@@ -45,7 +46,10 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     const workers: Worker[] = [];
     if (options.orchestrator) await prepareOrRefuse(connection, namespace, logger);
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter }));
-    for (const node of options.nodes) workers.push(await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics }));
+    for (const node of options.nodes) {
+      const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics });
+      workers.push(stepWorker, await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
+    }
     if (options.metrics && metrics) {
       const launcher = options.nodes.length > 0 && workerTuning().commandLauncher ? sharedLauncher() : undefined;
       metricsServer = await serveWorkerMetrics({ endpoint: options.metrics, metrics, connection, namespace, workers, orchestrator: options.orchestrator, launcher, logger });

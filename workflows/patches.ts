@@ -23,4 +23,9 @@ export const PATCHES = {
   stopBeforeHistoryLimit: 'stop-before-history-limit',
   /** --auto-approve approves a gate only where the plan's approval policy lets the starter alone approve it; otherwise the gate waits. */
   autoApprovePolicy: 'auto-approve-policy',
+  /**
+   * A step nobody took within nodeTimeout asks the node's liveness worker before the node counts as
+   * down; a node that answers is busy (its slots full) and the step waits for a slot.
+   */
+  busyNodeNotDown: 'busy-node-not-down',
 } as const;

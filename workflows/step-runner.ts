@@ -1,14 +1,18 @@
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MaestroActivities } from '../activities';
 import { FAILURE_TYPES } from '../activities/failure-types';
-import { nodeTaskQueue } from '../plan/task-queues';
+import type { NodeLivenessActivities } from '../activities/node-alive';
+import { nodeLivenessTaskQueue, nodeTaskQueue } from '../plan/task-queues';
 import type { CommandSpec, EnvValue, RetrySpec, StepSpec } from '../plan/types';
 import { moveStep } from '../plan/states';
 import { idempotencyKey, legacyUndoKey } from './ids';
+import { PATCHES } from './patches';
 import type { StepProgress } from './progress';
 
 /** A dead worker is noticed within this, not at the step's timeout; activities heartbeat every ~2s. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** How long a node's liveness worker has to answer once it took the question. */
+const LIVENESS_ANSWER_MS = 10_000;
 /** Room for a check's last probe and the round trip beyond its own timeout. */
 const CHECK_MARGIN_MS = 10_000;
 /**
@@ -84,13 +88,15 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
         await sleep(step.waitMs, { summary: `${ctx.service}/${step.name}: wait` });
         break;
       case 'check': {
-        const result = await activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context });
+        const result = await whileNodeBusy(node, ctx, progress, () => activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context }));
         progress.lastLine = result.lastObservation;
         progress.attempts = result.attempt;
         break;
       }
       case 'run': {
-        const result = await activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+        const result = await whileNodeBusy(node, ctx, progress, () =>
+          activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context }),
+        );
         progress.lastLine = result.lastLine;
         progress.attempts = result.attempt;
         break;
@@ -118,15 +124,56 @@ export async function runUndoOnNode(
 ): Promise<string | undefined> {
   const context = { plan: ctx.plan, runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' as const, idempotencyKey: ctx.legacyUndoRoot ? legacyUndoKey(ctx.legacyUndoRoot, step.name) : idempotencyKey({ runId: ctx.runId, service: ctx.service, step: step.name, phase: 'undo' }), ...secretsOf(ctx) };
   try {
-    const result = await activities(step.node, ctx, {
-      activityId: `undo:${step.name}@${step.node}`,
-      timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS,
-      retry: step.retry,
-      summary: `undo ${ctx.service}/${step.name} @ ${step.node}`,
-    }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context });
+    const result = await whileNodeBusy(step.node, ctx, undefined, () =>
+      activities(step.node, ctx, {
+        activityId: `undo:${step.name}@${step.node}`,
+        timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS,
+        retry: step.retry,
+        summary: `undo ${ctx.service}/${step.name} @ ${step.node}`,
+      }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context }),
+    );
     return result.lastLine;
   } catch (err) {
     throw toStepFailure(err, step.node);
+  }
+}
+
+/**
+ * Runs `call` on `node`. When no worker took the task within nodeTimeout, the node's liveness
+ * worker (its own queue and slots) is asked: an answer means every step slot of the node is busy,
+ * so the task is scheduled again and waits its turn; no answer within nodeTimeout (or a step
+ * worker that is stopping) means the node is down. Runs from before patch busy-node-not-down
+ * took any timeout as down.
+ */
+async function whileNodeBusy<T>(node: string, ctx: StepRunContext, progress: StepProgress | undefined, call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isScheduleToStartTimeout(err) || !patched(PATCHES.busyNodeNotDown) || !(await nodeAnswers(node, ctx))) throw err;
+      if (progress) progress.lastLine = `queued: every slot of ${node} is busy (the node answers); waiting for one`;
+    }
+  }
+}
+
+function isScheduleToStartTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && !isCancellation(err) && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+/** Whether `node`'s liveness worker answers within nodeTimeout with a running step worker. */
+async function nodeAnswers(node: string, ctx: StepRunContext): Promise<boolean> {
+  try {
+    const answer = await proxyActivities<NodeLivenessActivities>({
+      taskQueue: nodeLivenessTaskQueue(node),
+      scheduleToStartTimeout: ctx.nodeTimeoutMs,
+      startToCloseTimeout: LIVENESS_ANSWER_MS,
+      retry: { maximumAttempts: 1 },
+      summary: `is ${node} alive?`,
+    }).nodeAlive();
+    return answer.stepWorker === 'RUNNING';
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return false;
   }
 }
 

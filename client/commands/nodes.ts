@@ -1,5 +1,5 @@
 import { formatDuration } from '../../plan/durations';
-import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
+import { ORCHESTRATOR_TASK_QUEUE, nodeLivenessTaskQueue, nodeTaskQueue } from '../../plan/task-queues';
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
 import { EXIT } from '../exit-codes';
@@ -43,7 +43,7 @@ export async function nodesCommand(options: NodesOptions): Promise<number> {
   return withClient(options.connection, async (client) => {
     const [orchestrator, ...statuses] = await Promise.all([
       describeQueue(client, ORCHESTRATOR_TASK_QUEUE, 'workflow', staleAfterMs),
-      ...nodes.map((n) => describeQueue(client, nodeTaskQueue(n.name), 'activity', staleAfterMs)),
+      ...nodes.map((n) => describeNode(client, n.name, staleAfterMs)),
     ]);
     const report: NodesReport = {
       staleAfterMs,
@@ -54,6 +54,17 @@ export async function nodesCommand(options: NodesOptions): Promise<number> {
     options.output.out(options.json ? JSON.stringify(report, null, 2) : renderNodes(report));
     return report.down.length === 0 && report.orchestrator.up ? EXIT.ok : EXIT.runFailed;
   });
+}
+
+/**
+ * A node's status from its step queue and its liveness queue: a node whose step slots are all
+ * taken stops polling its step queue (for as long as its steps run) but keeps polling the other.
+ */
+async function describeNode(client: Parameters<typeof describeQueue>[0], node: string, staleAfterMs: number): Promise<QueueStatus> {
+  const nowMs = Date.now();
+  const [steps, alive] = await Promise.all([describeQueue(client, nodeTaskQueue(node), 'activity', staleAfterMs, nowMs), describeQueue(client, nodeLivenessTaskQueue(node), 'activity', staleAfterMs, nowMs)]);
+  const latest = [steps, alive].filter((q) => q.lastSeenAgoMs !== undefined).sort((a, b) => a.lastSeenAgoMs! - b.lastSeenAgoMs!)[0];
+  return { ...steps, up: steps.up || alive.up, lastSeen: latest?.lastSeen, lastSeenAgoMs: latest?.lastSeenAgoMs };
 }
 
 function renderNodes(r: NodesReport): string {

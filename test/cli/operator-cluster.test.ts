@@ -8,6 +8,9 @@ import type { TestCluster } from '../helpers/cluster';
 import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
+import { logLines, planFrom, tempDir } from '../helpers/plans';
+import { startRun } from '../helpers/runs';
+import { join } from 'node:path';
 
 // An idle worker re-polls when the server ends its long poll (60 s by default): 1 s here, so a
 // stopped node shows as down within seconds instead of minutes.
@@ -64,6 +67,25 @@ describe('exec', () => {
 });
 
 describe('nodes', () => {
+  it('shows a node whose 8 slots are all busy as up: it polls its liveness queue while its step queue waits for a slot', async () => {
+    const log = join(tempDir(), 'log');
+    const step = ['/bin/sh', '-c', `echo "$MAESTRO_SERVICE" >> '${log}' && sleep 7`];
+    const services = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`s${i}`, { node: 'macpro51', steps: [{ name: 'hold', run: step }] }]));
+    const run = await startRun(env, planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name: 'busy', strategy: { mode: 'dag', maxParallel: 10 }, services })));
+    await waitFor('8 steps holding the slots of macpro51', () => logLines(log).length >= 8);
+    // Past the stale-after window with every slot taken: the step queue has seen no poll since.
+    const report = await waitFor('the step queue of macpro51 to go quiet for 4 s', async () => {
+      const r = JSON.parse((await cli(['nodes', '--json', '--stale-after', '4s'])).stdout) as NodesReport;
+      const macpro51 = r.nodes.find((n) => n.node === 'macpro51')!;
+      const lastStepPoll = Math.max(...macpro51.workers.map((w) => Date.parse(w.lastSeen ?? '')));
+      return Date.now() - lastStepPoll > 4_000 && r;
+    }, 20_000, 250);
+    expect(logLines(log)).toHaveLength(8);
+    expect(report.down).toEqual([]);
+    expect(report.nodes.find((n) => n.node === 'macpro51')?.up).toBe(true);
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+  }, 60_000);
+
   it('shows each node up from its pollers, and a node down once its worker stopped', async () => {
     const up = await cli(['nodes', '--json', '--stale-after', '4s']);
     expect(up.code).toBe(EXIT.ok);

@@ -5,6 +5,7 @@ import { maestroDataConverter } from '../../connection/codec';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import { createLogger } from '../../workers/logger';
 import { createNodeWorker } from '../../workers/node-worker';
+import { createNodeLivenessWorker } from '../../workers/node-liveness';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { workflowBundle, type TemporalTarget } from './temporal-env';
 
@@ -12,7 +13,7 @@ export const DEFAULT_NODE_NAMES = DEFAULT_NODES.map((n) => n.name);
 
 export interface TestCluster {
   workers: Map<string, Worker>;
-  /** Stops one node's worker (a node going down); resolves when it has stopped. */
+  /** Stops one node's workers (steps and liveness: a node going down); resolves when they have stopped. */
   stopNode(node: string): Promise<void>;
   /** Starts a (new) worker for `node`. */
   startNode(node: string): Promise<void>;
@@ -30,6 +31,9 @@ export interface ClusterOptions {
   logger?: Logger;
 }
 
+/** Key of a node's liveness worker in `TestCluster.workers` (`/` is in no node name). */
+export const livenessKey = (node: string) => `${node}/alive`;
+
 /** The orchestrator and one worker per node, polling until `shutdown`, all in this process. */
 export async function startCluster(env: TemporalTarget, options: ClusterOptions = {}): Promise<TestCluster> {
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
@@ -43,7 +47,9 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     running.set(name, worker.run());
   };
   const startNode = async (node: string) => {
-    launch(node, await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets }, dataConverter }));
+    const stepWorker = await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets }, dataConverter });
+    launch(node, stepWorker);
+    launch(livenessKey(node), await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
   };
   const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
   launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter }));
@@ -57,7 +63,9 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
   };
   return {
     workers,
-    stopNode: stop,
+    stopNode: async (node) => {
+      await Promise.all([stop(node), stop(livenessKey(node))]);
+    },
     startNode,
     async shutdown() {
       await Promise.all([...workers.keys()].map(stop));

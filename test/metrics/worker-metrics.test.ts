@@ -53,7 +53,8 @@ it('serves /healthz: connected, every worker polling, the launcher idle until th
     connected: true,
     workers: [
       { taskQueue: 'maestro-orchestrator', state: 'RUNNING' },
-      { taskQueue: expect.stringContaining('macpro51'), state: 'RUNNING' },
+      { taskQueue: 'maestro-node-macpro51', state: 'RUNNING' },
+      { taskQueue: 'maestro-node-macpro51/alive', state: 'RUNNING' },
     ],
     launcher: { state: 'idle', exits: 0 },
   });
