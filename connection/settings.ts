@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   grpcMeta?: Record<string, string>;
   /** Which config-file profile was read, for messages; absent when none was. */
   profile?: string;
+  /** The client certificate's file, for messages (an expired or refused certificate is named); absent when none or given inline. */
+  clientCertPath?: string;
 }
 
 /** The flag values that override the environment and the profile. */
@@ -140,6 +142,7 @@ export function connectionSettings(overrides: ConnectionOverrides = {}, env: Nod
     tls: options.connectionOptions.tls ?? undefined,
     grpcMeta: merged.grpcMeta && Object.keys(merged.grpcMeta).length > 0 ? merged.grpcMeta : undefined,
     profile: profileName,
+    clientCertPath: tls?.clientCert && 'path' in tls.clientCert ? tls.clientCert.path : undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CERT_FILES } from '../../client/certs';
 import type { ProductionServerSettings } from '../../workers/production-server';
+import { EXPIRED_ON, makeExpiredClientCert } from '../helpers/expired-cert';
 import { ensureBuilt } from '../helpers/processes';
 import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
 import { startHealthServer, type ServerProcess } from './dev-server-in-netns';
@@ -123,5 +124,19 @@ describe('the migration on the production server (PostgreSQL, mTLS)', () => {
     expect(worker.stderr()).not.toContain('"msg":"workers polling"');
     expect(worker.stderr()).toContain(`Temporal at ${ADDRESS} refused the TLS connection: the server requires a client certificate (mTLS) and this client presented none`);
     expect(worker.stderr()).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
+  it('refuses a worker with an expired client certificate at connect, naming the certificate and when it expired', async () => {
+    // Signed by the cluster's CA, valid 1–2 January 2024: only its dates are wrong.
+    const expired = makeExpiredClientCert(certs, 'macpro51', join(dir, 'expired'));
+    const worker = cluster.spawnIn('macpro51', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'worker', '--node', 'macpro51', '--address', ADDRESS,
+      '--tls-ca', join(certs, CERT_FILES.ca), '--tls-cert', expired.cert, '--tls-key', expired.key]);
+    const exit = await worker.exited;
+    expect(exit.code).toBe(4);
+    const err = worker.stderr();
+    expect(err).not.toContain('"msg":"workers polling"');
+    expect(err).toContain(`Temporal at ${ADDRESS} refused the TLS connection: the server refused this client's certificate: certificate ${expired.cert}`);
+    expect(err).toContain(`expired on ${EXPIRED_ON}`);
+    expect(err).not.toMatch(/\n\s+at /);
   }, 120_000);
 });
