@@ -7,7 +7,7 @@ import { maestroDataConverter } from '../../connection/codec';
 import { nodeTaskQueue } from '../../plan/task-queues';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { DEFAULT_NODE_NAMES } from './cluster';
-import { workflowBundle } from './temporal-env';
+import { startTimeSkippingServer, workflowBundle } from './temporal-env';
 
 /**
  * Stand-in step activities for the fast workflow tier: the real workflows on a real (time-skipping)
@@ -92,4 +92,23 @@ export async function startStandInCluster(env: TestWorkflowEnvironment, standIns
       await Promise.allSettled(running);
     },
   };
+}
+
+/**
+ * The fast tier for a whole test file: the time-skipping server, the real workflows and a stand-in
+ * worker per node, started before the first test and stopped after the last. `onStarted` hands
+ * the server to the file (`(started) => (env = started)`).
+ */
+export function useStandInCluster(standIns: StandIns, onStarted: (env: TestWorkflowEnvironment) => void): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let cluster: { shutdown(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    env = await startTimeSkippingServer();
+    cluster = await startStandInCluster(env, standIns);
+    onStarted(env);
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.shutdown();
+    await env?.teardown();
+  });
 }

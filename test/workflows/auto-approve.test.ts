@@ -6,25 +6,15 @@ import type { NormalizedPlan } from '../../plan/types';
 import { maestro } from '../helpers/cli';
 import { planFrom, tempDir } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
-import { StandIns, startStandInCluster } from '../helpers/stand-in-activities';
-import { startTimeSkippingServer, uniqueSuffix } from '../helpers/temporal-env';
+import { StandIns, useStandInCluster } from '../helpers/stand-in-activities';
+import { uniqueSuffix } from '../helpers/temporal-env';
 
 // --auto-approve against each approval policy: honoured only where the starter alone may approve.
 // Written first against the code before issue 12, where every one of these gates opened with
 // approvals: [] and the run succeeded.
 let env: TestWorkflowEnvironment;
-let cluster: { shutdown(): Promise<void> } | undefined;
 const standIns = new StandIns();
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  cluster = await startStandInCluster(env, standIns);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useStandInCluster(standIns, (started) => (env = started));
 
 type Policy = { approvers?: string[]; allowSelfApproval?: boolean; minApprovals?: number };
 

@@ -3,25 +3,15 @@ import type { NormalizedPlan } from '../../plan/types';
 import { abortSignal } from '../../workflows/messages';
 import { planFrom } from '../helpers/plans';
 import { startRun } from '../helpers/runs';
-import { StandIns, startStandInCluster, type Script } from '../helpers/stand-in-activities';
-import { startTimeSkippingServer, uniqueSuffix } from '../helpers/temporal-env';
+import { StandIns, useStandInCluster, type Script } from '../helpers/stand-in-activities';
+import { uniqueSuffix } from '../helpers/temporal-env';
 import { waitFor } from '../helpers/wait-for';
 
 // The fast tier: the real workflows on the time-skipping server, stand-in activities scripted per
 // run. Each test here was written first against the code before issue 12 and failed there.
 let env: TestWorkflowEnvironment;
-let cluster: { shutdown(): Promise<void> } | undefined;
 const standIns = new StandIns();
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  cluster = await startStandInCluster(env, standIns);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-  await env?.teardown();
-});
+useStandInCluster(standIns, (started) => (env = started));
 
 const plan = (name: string, body: Record<string, unknown>): NormalizedPlan =>
   planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name, defaults: { retry: { maxAttempts: 1 } }, ...body }));
