@@ -17,6 +17,8 @@ export const FAILURE_TYPES = {
   checkFailed: 'CheckFailed',
   /** A metric check whose last probe was still inconclusive (empty result, query error) at its timeout. Retryable. */
   checkInconclusive: 'CheckInconclusive',
+  /** A webhook answered 4xx (other than 408 and 429), or its URL's variable is not set: retrying cannot help. Non-retryable. */
+  notificationRefused: 'NotificationRefused',
   /** The step itself is malformed (empty argv, bad `host:port`, no target). Non-retryable. */
   invalidStep: 'InvalidStep',
 } as const;

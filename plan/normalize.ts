@@ -1,7 +1,8 @@
 /** A schema-valid, semantically checked plan → the NormalizedPlan workflows receive. */
 import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
-import type { NodesInput, PlanInput, ServiceInput, StepInput } from './schema';
+import { NOTIFY_DEFAULTS, NOTIFY_EVENTS, mergeNotify, type NotifySpec } from './notify';
+import type { NodesInput, NotifyInput, PlanInput, ServiceInput, StepInput } from './schema';
 import type { CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
 import { PLAN_API_VERSION } from './types';
 
@@ -12,6 +13,8 @@ export interface NormalizeContext {
   baseDir: string;
   /** Nodes from a cluster file, if any. */
   clusterNodes?: readonly NodeSpec[];
+  /** Notifications from a cluster file, if any. */
+  clusterNotify?: NotifySpec;
   /** Service names as written; default: the input object's key order. */
   serviceOrder?: readonly string[];
   /** Node names as written in the plan; default: the input object's key order. */
@@ -33,6 +36,8 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
   };
   const strategy = input.strategy ?? {};
   const approvals = input.approvals ?? {};
+  // Absent rather than empty: plans without notifications stay as they were (signatures, histories).
+  const notify = mergeNotify(context.clusterNotify, input.notify ? normalizeNotify(input.notify) : undefined);
   return {
     apiVersion: PLAN_API_VERSION,
     name: input.name,
@@ -51,6 +56,20 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
       gates: (approvals.gates ?? []).map((g): WaveGate => ({ kind: 'wave', beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
     },
     services: orderedEntries(input.services, context.serviceOrder).map(([name, service]) => normalizeService(name, service, defaults)),
+    ...(notify ? { notify } : {}),
+  };
+}
+
+/** A validated `notify:` map (plan or cluster file) → its normalized form. */
+export function normalizeNotify(input: NotifyInput): NotifySpec {
+  return {
+    targets: input.webhooks.map((w) => ({
+      kind: 'webhook',
+      url: typeof w.webhook === 'string' ? w.webhook : { fromEnv: w.webhook.fromEnv },
+      format: w.format ?? NOTIFY_DEFAULTS.format,
+      events: w.on ? NOTIFY_EVENTS.filter((e) => w.on!.includes(e)) : [...NOTIFY_EVENTS],
+    })),
+    giveUpAfterMs: input.giveUpAfter ?? NOTIFY_DEFAULTS.giveUpAfterMs,
   };
 }
 

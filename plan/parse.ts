@@ -1,7 +1,8 @@
 /** Plan and cluster text → a normalized plan, or every mistake found, each with file:line:col. */
 import { ISSUE_CODES, sortIssues, type PlanIssue, type PlanResult, type UnlocatedIssue } from './issues';
 import { mergeNodes } from './defaults';
-import { normalizePlan, toNodeSpecs } from './normalize';
+import { normalizeNotify, normalizePlan, toNodeSpecs } from './normalize';
+import type { NotifySpec } from './notify';
 import { asMap, rawNodes, type RawMap } from './raw';
 import { clusterSchema, planSchema } from './schema';
 import { checkGates, checkPlacement } from './semantic-plan';
@@ -13,6 +14,8 @@ import type { NodeSpec, NormalizedPlan } from './types';
 /** The nodes every plan may run on, from a cluster file. */
 export interface ClusterSpec {
   nodes: NodeSpec[];
+  /** Webhooks every plan run with this cluster file notifies (before the plan's own). */
+  notify?: NotifySpec;
 }
 
 export interface ParsePlanOptions {
@@ -52,6 +55,7 @@ export function parsePlanText(text: string, options: ParsePlanOptions): PlanResu
     serviceOrder: keyOrder(read.source, ['services']),
     nodeOrder: keyOrder(read.source, ['nodes']),
     ...(options.cluster ? { clusterNodes: options.cluster.nodes } : {}),
+    ...(options.cluster?.notify ? { clusterNotify: options.cluster.notify } : {}),
   };
   return { ok: true, plan: normalizePlan(parsed.data, context) };
 }
@@ -67,7 +71,8 @@ export function parseClusterText(text: string, options: ParseClusterOptions = {}
   }
   const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
   if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
-  return { ok: true, plan: { nodes: toNodeSpecs(parsed.data.nodes, keyOrder(read.source, ['nodes'])) } };
+  const nodes = toNodeSpecs(parsed.data.nodes, keyOrder(read.source, ['nodes']));
+  return { ok: true, plan: parsed.data.notify ? { nodes, notify: normalizeNotify(parsed.data.notify) } : { nodes } };
 }
 
 interface ReadDocument {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from './durations';
 import { ISSUE_CODES } from './issues';
 import { LIMITS, STEP_NAME_PATTERN } from './limits';
+import { NOTIFY_EVENTS, WEBHOOK_FORMATS } from './notify';
 import { ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
 
 /** Names of services and nodes: they become parts of workflow ids and task-queue names. */
@@ -131,6 +132,19 @@ const node = z.strictObject({
 
 export const nodesSchema = z.record(name, node);
 
+const WEBHOOK_ERROR = 'expected an http(s) URL or { fromEnv: NAME } (a Slack webhook URL is a secret: keep it in the environment)';
+const webhook = z.strictObject({
+  webhook: z.union([z.url({ protocol: /^https?$/, error: WEBHOOK_ERROR }), z.strictObject({ fromEnv: envName })], { error: WEBHOOK_ERROR }),
+  format: z.enum(WEBHOOK_FORMATS).optional(),
+  on: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length).optional(),
+});
+
+/** `notify:` — in the plan and in the cluster file. */
+const notify = z.strictObject({
+  webhooks: z.array(webhook).min(1).max(LIMITS.listEntries),
+  giveUpAfter: duration().optional(),
+});
+
 export const planSchema = z.strictObject({
   apiVersion: z.literal(PLAN_API_VERSION),
   name,
@@ -153,12 +167,14 @@ export const planSchema = z.strictObject({
       gates: z.array(gate).max(LIMITS.listEntries).optional(),
     })
     .optional(),
+  notify: notify.optional(),
   services: z.record(name, service).refine((services) => Object.keys(services).length <= LIMITS.services, { error: `a plan has at most ${LIMITS.services} services` }),
 });
 
 export const clusterSchema = z.strictObject({
   apiVersion: z.literal(PLAN_API_VERSION).optional(),
   nodes: nodesSchema,
+  notify: notify.optional(),
 });
 
 /** A plan as written, durations in milliseconds, nothing defaulted. */
@@ -166,3 +182,4 @@ export type PlanInput = z.output<typeof planSchema>;
 export type StepInput = z.output<typeof step>;
 export type ServiceInput = z.output<typeof service>;
 export type NodesInput = z.output<typeof nodesSchema>;
+export type NotifyInput = z.output<typeof notify>;

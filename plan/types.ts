@@ -4,6 +4,7 @@
  * Everything here is plain JSON (it travels in workflow history), and holds no secret
  * values: `fromEnv` references are resolved on the worker that runs the step.
  */
+import type { NotifySpec } from './notify';
 
 export const PLAN_API_VERSION = 'maestro/v1' as const;
 
@@ -214,4 +215,6 @@ export interface NormalizedPlan {
   approvals: ApprovalsSpec;
   /** In the order written in the plan. */
   services: ServiceSpec[];
+  /** Webhooks told about gates, decisions, rollbacks and the end (plan/notify.ts); absent when there are none. */
+  notify?: NotifySpec;
 }

@@ -1,5 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { pino, type Logger } from 'pino';
+import { createNotifyActivities } from '../activities/notify';
 import { maestroDataConverter } from '../connection/codec';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { workerIdentity } from './identity';
@@ -16,9 +18,13 @@ export interface OrchestratorWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Payload codec and failure converter. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
+  /** Where notification deliveries log. Default: silent. */
+  logger?: Logger;
+  /** Where `fromEnv` webhook URLs are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** The worker that runs the deployment and service workflows. */
+/** The worker that runs the deployment and service workflows, and delivers their notifications. */
 export async function createOrchestratorWorker(options: OrchestratorWorkerOptions): Promise<Worker> {
   const tuning = workerTuning();
   return Worker.create({
@@ -30,6 +36,7 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
     dataConverter: options.dataConverter ?? maestroDataConverter(),
+    activities: createNotifyActivities({ logger: options.logger ?? silentLogger, env: options.env }),
   });
 }
 
@@ -39,6 +46,8 @@ export function workflowsPath(): string {
 }
 
 const noop = () => undefined;
+/** For workers made without a logger (tests, the bench): deliveries log nothing of their own. */
+const silentLogger = pino({ enabled: false });
 /** webpack's progress is noise; its errors are not. */
 const quietBundler = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 

@@ -45,7 +45,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   try {
     const workers: Worker[] = [];
     if (options.orchestrator) await prepareOrRefuse(connection, namespace, logger);
-    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter }));
+    if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter, logger: logger.child({ worker: 'orchestrator' }) }));
     for (const node of options.nodes) {
       const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics });
       workers.push(stepWorker, await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));

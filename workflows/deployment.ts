@@ -6,6 +6,8 @@ import { finalRecord } from './final-record';
 import { GateKeeper, gateFails, gatePasses } from './gates';
 import { registerHandlers } from './handlers';
 import { HistoryGuard } from './history-guard';
+import { endEvent } from './notification';
+import { Notifier } from './notifier';
 import { PATCHES } from './patches';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
@@ -19,9 +21,10 @@ export type { DeploymentInput } from './run-book';
  */
 export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOutcome> {
   const book = new RunBook(input);
-  const gates = new GateKeeper(book);
+  const notifier = new Notifier(book);
+  const gates = new GateKeeper(book, notifier);
   const controls = new Controls(book);
-  const children = new ServiceChildren(book, (name, result) => settle(book, controls, name, result));
+  const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, name, result));
   registerHandlers(book, gates, controls, children);
   book.setRunState('running');
 
@@ -34,9 +37,12 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
   }
   // A cancelled workflow still rolls back, records its end and lets handlers finish.
   await CancellationScope.nonCancellable(async () => {
-    const final = await finish(book, controls, children);
+    const final = await finish(book, controls, children, notifier);
     book.progress.endedAt = now();
     book.setRunState(final);
+    notifier.send(endEvent(final, controls.stop?.rollback === true));
+    // The notifications' children outlive the run (ABANDON), once they have started.
+    await notifier.started();
     await condition(allHandlersFinished);
   });
   const outcome: RunOutcome = {
@@ -107,7 +113,7 @@ function updateRunState(book: RunBook, gates: GateKeeper, controls: Controls): v
 }
 
 /** A child finished: record it and apply onFailure. */
-function settle(book: RunBook, controls: Controls, name: string, result: ChildResult): void {
+function settle(book: RunBook, controls: Controls, notifier: Notifier, name: string, result: ChildResult): void {
   const progress = book.service(name);
   progress.endedAt = now();
   const record = result.result;
@@ -139,6 +145,7 @@ function settle(book: RunBook, controls: Controls, name: string, result: ChildRe
       break;
     case 'pause':
       controls.awaitDecision(name, result.error);
+      notifier.send('decision-needed');
       break;
     case 'continue':
       book.progress.failure ??= result.error;
@@ -159,20 +166,23 @@ function onGateFailed(book: RunBook, controls: Controls, service: string, gate: 
 }
 
 /** After the loop: stop what runs, roll back if asked, and name the final state. */
-async function finish(book: RunBook, controls: Controls, children: ServiceChildren): Promise<RunState> {
-  const final = await finalState(book, controls, children);
+async function finish(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier): Promise<RunState> {
+  const final = await finalState(book, controls, children, notifier);
   // An undo that failed anywhere (in a failed or cancelled service, or in the rollback) leaves the run incomplete.
   return final !== 'succeeded' && book.progress.rollbackFailures.length > 0 ? 'rollback-incomplete' : final;
 }
 
-async function finalState(book: RunBook, controls: Controls, children: ServiceChildren): Promise<RunState> {
+async function finalState(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier): Promise<RunState> {
   const stop = controls.stop;
   if (!stop) {
     const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped');
     return failed ? 'failed' : 'succeeded';
   }
   book.progress.failure ??= stop.reason;
-  if (stop.rollback) book.setRunState('rolling-back');
+  if (stop.rollback) {
+    book.setRunState('rolling-back');
+    notifier.send('rollback-started');
+  }
   await children.cancelAll();
   for (const s of Object.values(book.progress.services)) if (!isSettled(s.state) && s.state !== 'running') book.setServiceState(s.name, 'skipped');
   if (stop.rollback) {

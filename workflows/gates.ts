@@ -1,4 +1,5 @@
 import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import type { Notifier } from './notifier';
 import { PATCHES } from './patches';
 import type { ApprovePayload, RejectPayload } from '../plan/messages';
 import { approverProblem, autoApproveProblem, gateName } from '../plan/approval-policy';
@@ -34,7 +35,10 @@ export class GateKeeper {
   private readonly timers = new Map<string, CancellationScope>();
   private readonly specs = new Map<string, GateSpec>();
 
-  constructor(private readonly book: RunBook) {
+  constructor(
+    private readonly book: RunBook,
+    private readonly notifier?: Notifier,
+  ) {
     const { plan } = book;
     const specs: GateSpec[] = [...plan.approvals.gates, ...plan.services.flatMap((s) => (s.approval ? [{ ...s.approval, service: s.name }] : []))];
     for (const spec of specs) {
@@ -80,6 +84,7 @@ export class GateKeeper {
       );
     }
     this.timers.set(gate.id, scope);
+    this.notifier?.send('gate-opened', gate);
     scope
       .run(() => sleep(spec.timeoutMs, { summary: `gate ${gate.id}: waiting for approval (onTimeout: ${spec.onTimeout})` }))
       .then(

@@ -28,3 +28,12 @@ export function idempotencyKey(id: { runId: string; service: string; step: strin
 export function legacyUndoKey(undoWorkflowId: string, step: string): string {
   return `${undoWorkflowId}/${step}/undo`;
 }
+
+/**
+ * A notification's child: `<run id>/@notify/<execution>/<n>-<event>`. "@" is in no service name,
+ * and the execution's run id keeps a run started again under the same id clear of the children
+ * (still retrying) of the run before.
+ */
+export function notifyWorkflowId(runId: string, executionRunId: string, n: number, event: string): string {
+  return `${runId}/@notify/${executionRunId}/${n}-${event}`;
+}

@@ -2,3 +2,4 @@
 export { deploymentWorkflow } from './deployment';
 export { serviceWorkflow } from './service';
 export { serviceUndoWorkflow } from './service-undo';
+export { notifyWorkflow } from './notify';

@@ -28,4 +28,6 @@ export const PATCHES = {
    * down; a node that answers is busy (its slots full) and the step waits for a slot.
    */
   busyNodeNotDown: 'busy-node-not-down',
+  /** Plans with `notify:` start a notification child (workflows/notifier.ts) on gates, decisions, rollbacks and the end. */
+  notifications: 'notifications',
 } as const;

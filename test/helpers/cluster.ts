@@ -52,7 +52,7 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     launch(livenessKey(node), await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
   };
   const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
-  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter }));
+  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter, env: { ...process.env, ...options.secrets } }));
   for (const node of options.nodes ?? DEFAULT_NODE_NAMES) await startNode(node);
   const stop = async (name: string) => {
     const worker = workers.get(name);

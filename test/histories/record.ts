@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
-import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
+import { notifyWorkflowId, serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
 import { abortSignal, approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -215,5 +216,40 @@ describe('record replay histories', () => {
     const run = await startRun(env, p, { autoApprove: true });
     expect((await run.finished()).outcome.state).toBe(end);
     await save(env.client, run, scenario, `--auto-approve by tester; ${what}`);
+  });
+
+  it('notify: webhooks told of a gate, a rollback and its end', async () => {
+    const received: string[] = [];
+    const receiver = createHttpServer((req, res) => {
+      received.push(String(req.headers['x-maestro-event']));
+      req.resume().on('end', () => res.end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    try {
+      const log = join(tempDir(), 'log');
+      const p = plan('notify', {
+        notify: { webhooks: [{ webhook: url }, { webhook: url, format: 'slack', on: ['gate-opened'] }] },
+        approvals: { gates: [{ beforeWave: 2 }] },
+        services: { first: { node: 'macpro51', steps: [step(log, 'x')] }, second: { node: 'mac-studio', dependsOn: ['first'], steps: [step(log, 'x', 'exit 4')] } },
+      });
+      const run = await startRun(env, p);
+      await waitFor('the gate to open', async () => (await run.handle.query(progressQuery)).gates[0]?.state === 'open');
+      await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2 }] });
+      expect((await run.finished()).outcome.state).toBe('rolled-back');
+      const execution = (await run.handle.describe()).runId;
+      const notified = ['gate-opened', 'rollback-started', 'rollback-finished'].map((event, i) => notifyWorkflowId(run.runId, execution, i + 1, event));
+      for (const id of notified) await env.client.workflow.getHandle(id).result();
+      expect(received.sort()).toEqual(['gate-opened', 'gate-opened', 'rollback-finished', 'rollback-started']);
+      const progress = await run.handle.query(progressQuery);
+      const { file, written } = await saveScenario(
+        env.client,
+        { scenario: 'notify', description: 'notify: two webhooks; gate-opened (both), approved, second fails: rollback-started, rollback-finished (the first webhook)' },
+        [...childIds(progress), ...notified],
+      );
+      if (!written) console.log(`${file} exists and is kept (MAESTRO_RERECORD=1 overwrites it)`);
+    } finally {
+      receiver.close();
+    }
   });
 });

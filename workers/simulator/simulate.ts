@@ -159,7 +159,9 @@ function warmUpPlan(plan: NormalizedPlan, nodes: readonly string[]): NormalizedP
   return { ...plan, name: `${plan.name}-warm-up`, approvals: { ...plan.approvals, gates: [] }, services };
 }
 
-async function runOnce(env: TestWorkflowEnvironment, plan: NormalizedPlan, suffix: string, approveAfterMs?: number): Promise<{ outcome: RunOutcome; progress: RunProgress }> {
+async function runOnce(env: TestWorkflowEnvironment, planWithNotify: NormalizedPlan, suffix: string, approveAfterMs?: number): Promise<{ outcome: RunOutcome; progress: RunProgress }> {
+  // A prediction tells nobody: its webhooks are left out, so no notification child is started.
+  const { notify: _quiet, ...plan } = planWithNotify;
   const runId = `simulate-${plan.name}-${suffix}`;
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
