@@ -3,8 +3,7 @@ import { serverCommand } from '../commands/server';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import type { CommandRegistrar } from './context';
 import { intFlag } from './flags';
-
-export const PORT_RANGE = { min: 1, max: 65535 };
+import { serverFlags, withServerFlags, type ServerFlags } from './server-flags';
 
 /** `init` and `server`: preparing a Temporal server for Maestro, and running the cluster's own. */
 export const registerClusterCommands: CommandRegistrar = (program, ctx) => {
@@ -27,24 +26,12 @@ export const registerClusterCommands: CommandRegistrar = (program, ctx) => {
     ),
   );
 
-  program
-    .command('server')
-    .description("the cluster's Temporal server on this machine: SQLite file, Web UI, search attributes registered; no TLS (Ctrl-C stops it)")
-    .option('--ip <address>', 'listen on this address (a LAN or tailnet address of this machine) so nodes can reach it', '127.0.0.1')
-    .option('--port <port>', 'gRPC port', '7233')
-    .option('--ui-ip <address>', 'address of the Web UI and its payload codec endpoint (no login: whoever reaches them reads every run)', '127.0.0.1')
-    .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
-    .option('--db-file <file>', 'SQLite file that keeps the runs (default .maestro/data/server.sqlite)')
-    .action((flags: { ip: string; port: string; uiIp: string; uiPort?: string; dbFile?: string }) =>
-      ctx.execute(() =>
-        serverCommand({
-          output: ctx.output,
-          ip: flags.ip,
-          port: intFlag('--port', flags.port, PORT_RANGE),
-          uiIp: flags.uiIp,
-          uiPort: flags.uiPort === undefined ? undefined : intFlag('--ui-port', flags.uiPort, PORT_RANGE),
-          dbFile: flags.dbFile,
-        }),
-      ),
-    );
+  withServerFlags(
+    program.command('server').description("the cluster's Temporal server on this machine: SQLite file, Web UI, search attributes registered; no TLS (Ctrl-C stops it)"),
+    {
+      ip: 'listen on this address (a LAN or tailnet address of this machine) so nodes can reach it',
+      uiIp: 'address of the Web UI and its payload codec endpoint (no login: whoever reaches them reads every run)',
+      dbFile: 'SQLite file that keeps the runs (default .maestro/data/server.sqlite)',
+    },
+  ).action((flags: ServerFlags) => ctx.execute(() => serverCommand({ output: ctx.output, ...serverFlags(flags) })));
 };

@@ -4,8 +4,8 @@ import { workerCommand } from '../commands/worker';
 import { devCommand } from '../commands/dev';
 import { installCommand } from '../commands/install';
 import { InvalidInputError } from '../errors';
-import { hostPortFlag, intFlag } from './flags';
-import { PORT_RANGE } from './cluster-commands';
+import { hostPortFlag } from './flags';
+import { serverFlags, withServerFlags, type ServerFlags } from './server-flags';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -49,25 +49,18 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
       }),
   );
 
-  program
-    .command('dev')
-    .description('embedded Temporal server + Web UI + all workers in one process (Ctrl-C stops everything)')
-    .option('--ip <address>', 'address the embedded server listens on (default this machine only; it has no TLS)', '127.0.0.1')
-    .option('--port <port>', 'gRPC port of the embedded server', '7233')
-    .option('--ui-ip <address>', 'address of the Web UI and its payload codec endpoint', '127.0.0.1')
-    .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
-    .option('--db-file <file>', 'SQLite file that keeps runs across restarts (default .maestro/data/dev.sqlite)')
+  withServerFlags(program.command('dev').description('embedded Temporal server + Web UI + all workers in one process (Ctrl-C stops everything)'), {
+    ip: 'address the embedded server listens on (default this machine only; it has no TLS)',
+    uiIp: 'address of the Web UI and its payload codec endpoint',
+    dbFile: 'SQLite file that keeps runs across restarts (default .maestro/data/dev.sqlite)',
+  })
     .option('--demo', 'start the demo plan once everything runs')
     .option('--metrics <host:port>', METRICS_HELP)
-    .action((flags: { ip: string; port: string; uiIp: string; uiPort?: string; dbFile?: string; demo?: boolean; metrics?: string }) =>
+    .action((flags: ServerFlags & { demo?: boolean; metrics?: string }) =>
       ctx.execute(() =>
         devCommand({
           output: ctx.output,
-          ip: flags.ip,
-          port: intFlag('--port', flags.port, PORT_RANGE),
-          uiIp: flags.uiIp,
-          uiPort: flags.uiPort === undefined ? undefined : intFlag('--ui-port', flags.uiPort, PORT_RANGE),
-          dbFile: flags.dbFile,
+          ...serverFlags(flags),
           demo: flags.demo,
           metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics),
         }),
