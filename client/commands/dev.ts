@@ -1,21 +1,9 @@
 import { dataConverterFromEnv } from '../connection';
 import { RunFailedError } from '../errors';
-import { embeddedServerError } from '../embedded-server-errors';
 import { DEFAULT_NODES } from '../../plan/defaults';
-import type { Output } from '../output';
+import { startEmbeddedFor, type EmbeddedServerCommandOptions } from './embedded';
 
-export interface DevCommandOptions {
-  output: Output;
-  /** Address the gRPC frontend listens on. Default 127.0.0.1. */
-  ip?: string;
-  /** gRPC port of the embedded server. Default 7233. */
-  port: number;
-  /** Address of the Web UI. Default 127.0.0.1. */
-  uiIp?: string;
-  /** Web UI port. Default port + 1000. */
-  uiPort?: number;
-  /** SQLite file of the embedded server. Default `.maestro/data/dev.sqlite`. */
-  dbFile?: string;
+export interface DevCommandOptions extends EmbeddedServerCommandOptions {
   /** Start the demo plan once everything runs. */
   demo?: boolean;
   /** Serve the workers' Prometheus `/metrics` and `/healthz` here. Default: no endpoint. */
@@ -30,7 +18,6 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   // Before the SDK runtime is installed: a malformed payload key is invalid input (exit 2), and
   // a process with a runtime would not end by itself.
   const dataConverter = dataConverterFromEnv();
-  const { startEmbeddedServer } = await import('../../workers/embedded-server');
   const { runWorkers } = await import('../../workers/run-workers');
   const { createLogger } = await import('../../workers/logger');
   const { installRuntimeLogger, shutdownRuntime } = await import('../../workers/runtime');
@@ -41,11 +28,7 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
-  const embedded = await startEmbeddedServer({ ip: options.ip, port: options.port, uiIp: options.uiIp, uiPort: options.uiPort, dbFile: options.dbFile, dataConverter, logger }).catch(
-    (err: unknown) => {
-      throw embeddedServerError(err);
-    },
-  );
+  const embedded = await startEmbeddedFor(options, options.dbFile, dataConverter, logger);
   const { server, codec, encrypts } = embedded;
   const connection = { address: server.address, namespace: 'default' };
   // A server that dies under us stops the workers and ends `maestro dev` (exit 1), rather than

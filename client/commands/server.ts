@@ -2,24 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { dataConverterFromEnv } from '../connection';
-import { embeddedServerError } from '../embedded-server-errors';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
-import type { Output } from '../output';
+import { startEmbeddedFor, type EmbeddedServerCommandOptions } from './embedded';
 
-export interface ServerCommandOptions {
-  output: Output;
-  /** Address the gRPC frontend listens on: a LAN or tailnet address of this machine. Default 127.0.0.1. */
-  ip?: string;
-  /** gRPC port. Default 7233. */
-  port: number;
-  /** Address of the Web UI and its payload codec endpoint. Default 127.0.0.1. */
-  uiIp?: string;
-  /** Web UI port. Default port + 1000. */
-  uiPort?: number;
-  /** SQLite file that keeps the cluster's runs. Default `.maestro/data/server.sqlite`. */
-  dbFile?: string;
-}
+export type ServerCommandOptions = EmbeddedServerCommandOptions;
 
 /**
  * `maestro server`: the cluster's Temporal server on this machine — the pinned dev server with a
@@ -27,17 +14,12 @@ export interface ServerCommandOptions {
  * SIGINT/SIGTERM. No workers: those run on the nodes.
  */
 export async function serverCommand(options: ServerCommandOptions): Promise<void> {
-  const { startEmbeddedServer } = await import('../../workers/embedded-server');
   const { createLogger } = await import('../../workers/logger');
   const { maestroHome } = await import('../../workers/temporal-binaries');
   const logger = createLogger();
   const dataConverter = dataConverterFromEnv();
   const dbFile = options.dbFile ?? join(maestroHome(), 'data', 'server.sqlite');
-  const embedded = await startEmbeddedServer({ ip: options.ip, port: options.port, uiIp: options.uiIp, uiPort: options.uiPort, dbFile, dataConverter, logger }).catch(
-    (err: unknown) => {
-      throw embeddedServerError(err);
-    },
-  );
+  const embedded = await startEmbeddedFor(options, dbFile, dataConverter, logger);
   const { server, codec } = embedded;
   try {
     const out = (line: string) => options.output.out(line);
