@@ -8,13 +8,30 @@ import { searchAttributeDeclarations } from '../workflows/search-attributes';
 import { maestroHome, resolveTemporalBinary } from './temporal-binaries';
 
 /**
+ * The size cap every Maestro server configuration sets on one message (a signal's, an update's
+ * or a start's payloads together, checked by the server before anything is written to history):
+ * a larger one is refused to its sender and the run never sees it. 2 MiB is Temporal's default,
+ * pinned so an operator's or a newer server's default cannot raise it; it must hold the run's
+ * input (a plan encodes to at most `LIMITS.planEncodedBytes`, 1.5 MiB). Temporal checks the
+ * error limit only above the warn limit, so a lowered `error` needs a `warn` at most as large.
+ */
+export const SERVER_MESSAGE_LIMITS = {
+  'limit.blobSize.error': 2 * 1024 * 1024,
+  'limit.blobSize.warn': 512 * 1024,
+} as const;
+
+/**
  * Latency settings of the embedded server, from the benchmark (bench/RESULTS.md): by default its
  * queues look for new tasks only 20 times a second (every step waited up to 50 ms twice), and
  * SQLite's default journal fsyncs several times per write. WAL with synchronous=normal survives a
  * crash of the server process; a machine crash may lose the last transactions.
  */
 export const DEV_SERVER_TUNING = {
-  dynamicConfig: ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxPollRPS=1000'],
+  dynamicConfig: [
+    'history.transferProcessorMaxPollRPS=1000',
+    'history.timerProcessorMaxPollRPS=1000',
+    ...Object.entries(SERVER_MESSAGE_LIMITS).map(([key, value]) => `${key}=${value}`),
+  ],
   sqlitePragmas: ['journal_mode=wal', 'synchronous=normal'],
 } as const;
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { CERT_FILES } from '../connection/cert-files';
 import { maestroHome, projectRoot } from './temporal-binaries';
+import { SERVER_MESSAGE_LIMITS } from './dev-server';
 
 /**
  * The production route's Temporal server: the real server (v1.32.2, built from the Go module
@@ -119,9 +120,13 @@ export function productionServerConfig(settings: ProductionServerSettings, dynam
   };
 }
 
-/** Dynamic configuration: search attributes usable as soon as they are added (no cache delay). */
+/**
+ * Dynamic configuration: search attributes usable as soon as they are added (no cache delay),
+ * and the message size cap of every Maestro server (`SERVER_MESSAGE_LIMITS`).
+ */
 export const PRODUCTION_DYNAMIC_CONFIG = {
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
+  ...Object.fromEntries(Object.entries(SERVER_MESSAGE_LIMITS).map(([key, value]) => [key, [{ value, constraints: {} }]])),
 };
 
 /** Writes config and dynamic config into the config folder; returns the config file. */

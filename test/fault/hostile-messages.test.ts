@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { approveSignal, pauseSignal, progressQuery } from '../../workflows/messages';
+import { approveSignal, approveUpdate, pauseSignal, progressQuery } from '../../workflows/messages';
 import { gzipBomb } from '../helpers/bombs';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
@@ -9,7 +10,7 @@ import { startDevServer } from '../helpers/temporal-env';
 import { useTestCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
-// Messages a hostile client sends, against the server's default limits (2 MiB payloads).
+// Messages a hostile client sends, against the server as `maestro dev` configures it (2 MiB messages).
 let env: TestWorkflowEnvironment;
 
 useTestCluster((started) => ({ env } = started), { server: () => startDevServer() });
@@ -71,6 +72,37 @@ describe('hostile messages', () => {
     expect(progress.refusedNotRecorded ?? 0).toBe(0);
     expect(progress.audit.every((e) => !e.accepted && (e.comment ?? '').length < 3000)).toBe(true);
   }, 180_000);
+
+  it('a signal or an update over the server’s 2 MiB message cap is refused to its sender; the run never sees it', async () => {
+    const run = await startRun(env, gatedPlan('message-cap'));
+    await untilGateOpen(run);
+    // Random bytes in base64 (3.2 MB): the client's gzip codec shrinks them to 6 bits a character, 2.4 MB.
+    const comment = randomBytes(2_400_000).toString('base64');
+    const signal = await run.handle.signal(approveSignal, { approver: 'ops-lead', wave: 2, comment }).then(() => 'accepted', (err: Error) => `${err.message}: ${String((err.cause as Error | undefined)?.message)}`);
+    expect(signal).toMatch(/exceeds? (the )?(size )?limit/i);
+    const update = await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2, comment }] }).then(() => 'accepted', (err: Error) => String(err.message));
+    expect(update).not.toBe('accepted');
+    const started = Date.now();
+    // Temporal 1.32 admits an oversized update; the worker's rejection carries the request back and
+    // is itself too large (TMPRL1103), so the run's workflow task fails until the server drops the
+    // update. The run recovers by itself; queries (status) fail meanwhile.
+    const progress = await waitFor('the run to answer queries again', () => run.handle.query(progressQuery).catch(() => undefined), 60_000, 250);
+    console.log(`oversized update: ${update}; queries answered again after ${Date.now() - started} ms`);
+    const events = (await run.handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+    expect(progress.state).toBe('awaiting-approval');
+    expect(progress.audit).toEqual([]);
+    await notStuck(run);
+
+    // Under the cap a signal reaches the run, which refuses it for its own reason (comment too long):
+    // the cap above was the server's, not something smaller on the way.
+    await run.handle.signal(approveSignal, { approver: 'ops-lead', wave: 2, comment: comment.slice(0, 2_000_000) });
+    const refused = await waitFor('the run to refuse the 2 MB signal', async () => (await run.handle.query(progressQuery)).audit[0]);
+    expect(refused).toMatchObject({ action: 'approve', accepted: false, reason: expect.stringContaining('comment') });
+
+    await run.handle.signal(approveSignal, { approver: 'ops-lead', wave: 2 });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+  }, 90_000);
 
   it('a 200 MB gzip bomb as an approve signal is refused and recorded; the worker stays small and the run goes on', async () => {
     const run = await startRun(env, gatedPlan('gzip-bomb'));

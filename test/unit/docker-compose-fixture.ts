@@ -51,6 +51,8 @@ export interface ServerConfig {
   global: { tls: { frontend: MtlsSide; internode: MtlsSide } };
   services: Record<string, { rpc: Record<string, unknown> }>;
   metrics?: unknown;
+  /** The dynamic configuration file written beside config.yaml. */
+  dynamic: Record<string, Array<{ value: unknown; constraints: unknown }>>;
 }
 
 /**
@@ -65,7 +67,8 @@ export function runConfigService(): ServerConfig {
     const certsDir = join(dir, 'certs');
     const args = service.command!.map((a) => interpolate(a, { POSTGRES_PASSWORD: 'pw' })).map((a) => (a === '/certs' ? certsDir : a === '/config' ? join(dir, 'config') : a));
     execFileSync(service.entrypoint![0]!, [...service.entrypoint!.slice(1), ...args], { cwd: root, stdio: 'pipe' });
-    return { ...(parse(readFileSync(join(dir, 'config', 'config.yaml'), 'utf8')) as Omit<ServerConfig, 'certsDir'>), certsDir };
+    const dynamic = parse(readFileSync(join(dir, 'config', 'dynamicconfig.yaml'), 'utf8')) as ServerConfig['dynamic'];
+    return { ...(parse(readFileSync(join(dir, 'config', 'config.yaml'), 'utf8')) as Omit<ServerConfig, 'certsDir' | 'dynamic'>), certsDir, dynamic };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

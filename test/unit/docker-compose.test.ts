@@ -94,6 +94,9 @@ describe('docker-compose.yml', () => {
     // No port besides gRPC: no HTTP API, metrics or pprof.
     expect(config.services.frontend?.rpc).toEqual({ grpcPort: 7233, membershipPort: 6933, bindOnIP: services.temporal!.networks!.maestro!.ipv4_address });
     expect(config.metrics).toBeUndefined();
+    // Every message (signal, update, start) is capped at 2 MiB, warned of from 512 KiB.
+    expect(config.dynamic['limit.blobSize.error']).toEqual([{ value: 2 * 1024 * 1024, constraints: {} }]);
+    expect(config.dynamic['limit.blobSize.warn']).toEqual([{ value: 512 * 1024, constraints: {} }]);
     expect(services.temporal!.entrypoint).toEqual(['temporal-server', '--config-file', '/config/config.yaml', '--allow-no-auth', 'start']);
     // The server certificate names the address the services announce and the name clients use.
     const certs = services.certs!.command!;
