@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { maestroDataConverter, PayloadKeyError } from '../connection/codec';
+import { diagnoseConnectFailure } from '../connection/diagnose';
 import { CONNECT_TIMEOUT_MS, connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { InvalidInputError, UnreachableError } from './errors';
 import { temporalErrorToCli } from './temporal-errors';
@@ -57,7 +58,7 @@ export async function connectFailure(err: Error, settings: ConnectionSettings): 
       "Pass this machine's own pair from `maestro certs` with --tls-cert clients/<name>.pem --tls-key clients/<name>-key.pem and --tls-ca ca.pem (or TEMPORAL_TLS_CLIENT_CERT_PATH / TEMPORAL_TLS_CLIENT_KEY_PATH / TEMPORAL_TLS_SERVER_CA_CERT_PATH); see docs/production.md.",
     );
   }
-  return new UnreachableError(`Temporal is unreachable at ${settings.address} (${err.message})`, unreachableHint(settings.address));
+  return unreachable(settings, err);
 }
 
 /** What to check: on this machine, start a server; elsewhere, the server machine, its listen address and the network. */
@@ -67,4 +68,10 @@ export function unreachableHint(address: string): string {
     return 'Start one here with `maestro dev` (server and workers) or `maestro server`, or set TEMPORAL_ADDRESS / --address to a running server.';
   }
   return `Check that the server on ${host} runs and listens on that address (\`maestro server --ip ${host}\`), the port, and any firewall in between; or set TEMPORAL_ADDRESS / --address.`;
+}
+
+/** The UnreachableError for a failed connect, saying why (nothing listens, not Temporal, a TLS mismatch). */
+export async function unreachable(settings: ConnectionSettings, err: unknown): Promise<UnreachableError> {
+  const why = await diagnoseConnectFailure(settings.address, Boolean(settings.tls) || Boolean(settings.apiKey)).catch(() => (err as Error).message);
+  return new UnreachableError(`Temporal is unreachable at ${settings.address}: ${why}`, unreachableHint(settings.address));
 }

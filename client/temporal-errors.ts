@@ -22,7 +22,8 @@ export function temporalErrorToCli(err: unknown, settings: ConnectionSettings): 
   const { address, namespace } = settings;
   const init = `maestro init --address ${address} --namespace ${namespace}`;
   const status = grpcStatus(err);
-  if (err instanceof NamespaceNotFoundError || (status.code === NOT_FOUND && /namespace\b.*\bnot found/i.test(status.details))) {
+  const coreNamespaceNotFound = err instanceof Error && err.name === 'TransportError' && /namespace \S+ (was|is) not found/i.test(err.message);
+  if (err instanceof NamespaceNotFoundError || coreNamespaceNotFound || (status.code === NOT_FOUND && /namespace\b.*\bnot found/i.test(status.details))) {
     return new NotPreparedError(
       `namespace "${namespace}" does not exist at ${address}`,
       `Create and prepare it with \`${init} --create-namespace\`, or name an existing one with --namespace / TEMPORAL_NAMESPACE.`,

@@ -42,8 +42,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
 
 /** A worker that cannot connect or start says why through the CLI's formatter, like every command. */
 async function workerErrorToCli(err: unknown, settings: ConnectionSettings): Promise<unknown> {
-  if (err instanceof Error && err.name === 'TransportError') {
-    return connectFailure(err, settings);
-  }
+  // Core reports an unknown namespace as a TransportError too.
+  if (err instanceof Error && err.name === 'TransportError' && !/namespace \S+ (was|is) not found/i.test(err.message)) return connectFailure(err, settings);
   return temporalErrorToCli(prepareErrorToCli(err, settings), settings);
 }
