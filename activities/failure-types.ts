@@ -15,7 +15,10 @@ export const FAILURE_TYPES = {
   commandTimedOut: 'CommandTimedOut',
   /** A check saw `failures` consecutive bad probes, or did not pass within its timeout. Retryable. */
   checkFailed: 'CheckFailed',
-  /** A metric check whose last probe was still inconclusive (empty result, query error) at its timeout. Retryable. */
+  /**
+   * A metric check that could not tell (empty result, query error): still inconclusive at its timeout,
+   * or (`inconclusive: pause`) `failures` inconclusive probes in a row. Retryable, except under pause.
+   */
   checkInconclusive: 'CheckInconclusive',
   /** A webhook answered 4xx (other than 408 and 429), or its URL's variable is not set: retrying cannot help. Non-retryable. */
   notificationRefused: 'NotificationRefused',

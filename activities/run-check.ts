@@ -65,8 +65,14 @@ export function createRunCheck(deps: ResolvedDeps) {
     let bad = 0;
     let lastObservation = '';
     let lastInconclusive = false;
+    /** Inconclusive probes in a row (metric checks). */
+    let unsure = 0;
     // Inconclusive probes (metric checks) count as bad only when the plan says so; otherwise neither way.
-    const inconclusiveIsBad = 'prometheus' in check && check.prometheus?.inconclusive === 'fail';
+    const inconclusive = 'prometheus' in check ? check.prometheus?.inconclusive : undefined;
+    const inconclusiveIsBad = inconclusive === 'fail';
+    // pause: the run waits for a person's decision; retrying the activity would only ask again.
+    const inconclusiveFailure = (message: string, type: string, details: RunCheckHeartbeat): ApplicationFailure =>
+      inconclusive === 'pause' ? ApplicationFailure.nonRetryable(message, type, details) : ApplicationFailure.retryable(message, type, details);
     log.info({ target: checkTarget(check), successes: check.successes, failures: check.failures }, 'check started');
     // Between probes too: with a long interval, a per-probe heartbeat alone could outlast the
     // heartbeat timeout, and cancellation would not arrive until the next probe.
@@ -80,7 +86,7 @@ export function createRunCheck(deps: ResolvedDeps) {
       log.warn(details, 'check timed out');
       // Still inconclusive at the deadline: a failure of its own type, never a pass.
       if (lastInconclusive) {
-        return ApplicationFailure.retryable(`${where}: inconclusive for ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`, FAILURE_TYPES.checkInconclusive, details);
+        return inconclusiveFailure(`${where}: inconclusive for ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`, FAILURE_TYPES.checkInconclusive, details);
       }
       return ApplicationFailure.retryable(
         `${where}: not healthy within ${check.timeoutMs}ms (${probes} probe${probes === 1 ? '' : 's'}); last: ${lastObservation}`,
@@ -102,6 +108,7 @@ export function createRunCheck(deps: ResolvedDeps) {
         lastInconclusive = result.inconclusive === true;
         good = result.ok ? good + 1 : 0;
         bad = result.ok ? 0 : lastInconclusive && !inconclusiveIsBad ? bad : bad + 1;
+        unsure = lastInconclusive ? unsure + 1 : 0;
         const details: RunCheckHeartbeat = { probes, lastObservation };
         heartbeater.poke();
         log.debug(details, 'probe');
@@ -110,6 +117,10 @@ export function createRunCheck(deps: ResolvedDeps) {
           const passedAfterMs = Date.now() - started;
           log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
           return { probes, passedAfterMs, lastObservation, node: deps.nodeName, attempt: ctx.info.attempt };
+        }
+        if (inconclusive === 'pause' && unsure >= check.failures) {
+          log.warn(details, 'check inconclusive');
+          throw inconclusiveFailure(`${where}: ${lastObservation} (${unsure} inconclusive probe${unsure === 1 ? '' : 's'} in a row)`, FAILURE_TYPES.checkInconclusive, details);
         }
         if (bad >= check.failures) {
           log.warn(details, 'check failed');

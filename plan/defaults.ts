@@ -12,7 +12,7 @@ export const PLAN_DEFAULTS = {
    */
   estimate: { runMs: 30_000 },
   retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoff: 2 },
-  check: { status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000 },
+  check: { status: 200, successes: 1, failures: 3, intervalMs: 1_000, timeoutMs: 60_000, inconclusive: 'pause' },
   gate: { timeoutMs: 24 * 3_600_000, onTimeout: 'reject', minApprovals: 1 },
   approvals: { allowSelfApproval: true },
 } as const;

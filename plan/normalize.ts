@@ -147,7 +147,7 @@ function normalizeCheck(input: NonNullable<StepInput['check']>, stepTimeout: num
   if (input.prometheus !== undefined) {
     const p = input.prometheus;
     const condition = p.successCondition !== undefined ? { success: parseCondition(p.successCondition) } : { failure: parseCondition(p.failureCondition ?? '') };
-    return { kind: 'prometheus', prometheus: { url: p.url, query: p.query, condition, inconclusive: p.inconclusive ?? 'wait' }, ...probe };
+    return { kind: 'prometheus', prometheus: { url: p.url, query: p.query, condition, inconclusive: p.inconclusive ?? PLAN_DEFAULTS.check.inconclusive }, ...probe };
   }
   if (input.http !== undefined) {
     return { kind: 'http', http: input.http, status: input.status ?? d.status, ...probe, ...(input.bodyIncludes === undefined ? {} : { bodyIncludes: input.bodyIncludes }) };

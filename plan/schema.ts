@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from './durations';
 import { ISSUE_CODES } from './issues';
 import { LIMITS, STEP_NAME_PATTERN } from './limits';
 import { NOTIFY_EVENTS, WEBHOOK_FORMATS } from './notify';
-import { ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
+import { INCONCLUSIVE_ACTIONS, ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
 
 /** Names of services and nodes: they become parts of workflow ids and task-queue names. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -73,7 +73,7 @@ const prometheusCheck = z.strictObject({
   query: z.string().min(1).max(10_000),
   successCondition: metricCondition.optional(),
   failureCondition: metricCondition.optional(),
-  inconclusive: z.enum(['wait', 'fail']).optional(),
+  inconclusive: z.enum(INCONCLUSIVE_ACTIONS).optional(),
 });
 
 const check = z.strictObject({

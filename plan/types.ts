@@ -85,7 +85,7 @@ export interface MetricCondition {
 }
 
 /** What an inconclusive probe (empty result, query error) means. */
-export const INCONCLUSIVE_ACTIONS = ['wait', 'fail'] as const;
+export const INCONCLUSIVE_ACTIONS = ['pause', 'wait', 'fail'] as const;
 export type InconclusiveAction = (typeof INCONCLUSIVE_ACTIONS)[number];
 
 /** A Prometheus instant query whose values must meet a condition. */
@@ -99,9 +99,11 @@ export interface PrometheusCheck extends ProbeSpec {
     /** Exactly one: every value must meet `success`, or any value meeting `failure` is bad. */
     condition: { success: MetricCondition } | { failure: MetricCondition };
     /**
-     * An empty result or a query error is inconclusive, never good. `wait` (default): it counts
-     * neither way, and a check still inconclusive at its timeout fails as CheckInconclusive;
-     * `fail`: it counts as a bad probe.
+     * An empty result or a query error is inconclusive, never good. `pause` (default): `failures`
+     * inconclusive probes in a row (or still inconclusive at the timeout) end the check as
+     * CheckInconclusive, and the run waits for an operator's `decide` whatever its onFailure;
+     * `wait`: it counts neither way, and a check still inconclusive at its timeout fails as
+     * CheckInconclusive (then onFailure applies); `fail`: it counts as a bad probe.
      */
     inconclusive: InconclusiveAction;
   };

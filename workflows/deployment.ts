@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, patched } from '@temporalio/workflow';
+import { pausesOnInconclusive } from '../plan/inconclusive';
 import { blockedServices, eligibleServices, isSettled } from '../plan/scheduling';
 import { ServiceChildren, type ChildResult } from './children';
 import { Controls } from './controls';
@@ -139,6 +140,12 @@ function settle(book: RunBook, controls: Controls, notifier: Notifier, name: str
   book.setServiceState(name, 'failed');
   log.warn('service failed', { service: name, error: result.error });
   if (controls.stop) return;
+  // A metric check that could not tell (inconclusive: pause) waits for a person, whatever onFailure says.
+  if (record?.end === 'failed' && record.inconclusive && pausesOnInconclusive(book.plan.services.find((s) => s.name === name), record.steps.find((s) => s.state === 'failed')?.name) && patched(PATCHES.inconclusivePauses)) {
+    controls.awaitDecision(name, result.error);
+    notifier.send('decision-needed');
+    return;
+  }
   switch (book.plan.strategy.onFailure) {
     case 'rollback':
       controls.requestStop({ reason: result.error, rollback: true });

@@ -30,4 +30,6 @@ export const PATCHES = {
   busyNodeNotDown: 'busy-node-not-down',
   /** Plans with `notify:` start a notification child (workflows/notifier.ts) on gates, decisions, rollbacks and the end. */
   notifications: 'notifications',
+  /** A service whose metric check ended inconclusive under `inconclusive: pause` waits for a decision instead of applying onFailure. */
+  inconclusivePauses: 'inconclusive-pauses',
 } as const;

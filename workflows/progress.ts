@@ -138,7 +138,7 @@ interface ServiceResultBase {
  */
 export type ServiceResult =
   | (ServiceResultBase & { end: 'succeeded' })
-  | (ServiceResultBase & { end: 'failed'; error: string })
+  | (ServiceResultBase & { end: 'failed'; error: string; /** Set when the failed step was a metric check that could not tell. */ inconclusive?: true })
   | (ServiceResultBase & { end: 'cancelled' })
   | (ServiceResultBase & { end: 'rolled-back' })
   | (ServiceResultBase & { end: 'rollback-failed' });

@@ -6,6 +6,7 @@ import { pauseSignal, resumeSignal, serviceProgressQuery } from './messages';
 import { PATCHES } from './patches';
 import type { RollbackFailure, ServiceProgress, ServiceResult, StepProgress } from './progress';
 import { Saga, completedStep, undoStep } from './saga';
+import { FAILURE_TYPES } from '../activities/failure-types';
 import { StepFailure, runStepOnNode, type StepRunContext } from './step-runner';
 
 export interface ServiceRunInput {
@@ -105,7 +106,9 @@ export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceRe
     const message = (err as Error).message.replace(new RegExp(`^${escapeRegExp(where)}:?\\s*`), '');
     progress.error = `${where} failed: ${message}`;
     // `progress` stays in the details for parents that read it before ServiceResult.
-    const failedResult: ServiceResult & { progress: ServiceProgress } = { end: 'failed', error: progress.error, ...result(failures), progress };
+    // Only where it is so, so the results of every other failure stay as they were.
+    const inconclusive = err instanceof StepFailure && err.type === FAILURE_TYPES.checkInconclusive ? { inconclusive: true as const } : {};
+    const failedResult: ServiceResult & { progress: ServiceProgress } = { end: 'failed', error: progress.error, ...result(failures), ...inconclusive, progress };
     throw ApplicationFailure.nonRetryable(progress.error, SERVICE_FAILED, failedResult);
   }
   moveService(progress, 'succeeded');

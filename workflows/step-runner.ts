@@ -48,6 +48,8 @@ export class StepFailure extends Error {
     message: string,
     readonly nodeDown: boolean,
     readonly outputTail?: string,
+    /** The activity's ApplicationFailure type, when it raised one. */
+    readonly type?: string,
   ) {
     super(message);
     this.name = 'StepFailure';
@@ -186,7 +188,7 @@ function toStepFailure(err: unknown, node: string): unknown {
   }
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { outputTail?: string } | undefined;
-    return new StepFailure(cause.message, false, details?.outputTail);
+    return new StepFailure(cause.message, false, details?.outputTail, cause.type ?? undefined);
   }
   if (cause instanceof TimeoutFailure) {
     return new StepFailure(`timed out (${(cause.timeoutType ?? 'unknown').toLowerCase().replace(/_/g, '-')}) on ${node}`, false);

@@ -252,4 +252,27 @@ describe('record replay histories', () => {
       receiver.close();
     }
   });
+
+  it('inconclusive-pause: a metric check with an empty result waits for a decision; rollback decided', async () => {
+    // Prometheus's answer to a query with no series: the check's only input here.
+    const prometheus = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success","data":{"resultType":"vector","result":[]}}'));
+    await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+    try {
+      const log = join(tempDir(), 'log');
+      const url = `http://127.0.0.1:${(prometheus.address() as { port: number }).port}`;
+      const p = plan('inconclusive-pause', {
+        approvals: { approvers: ['ops-lead'] },
+        services: {
+          api: { node: 'macpro51', steps: [step(log, 'deploy'), { name: 'analysis', check: { prometheus: { url, query: 'app_error_ratio', failureCondition: '> 0.05' }, interval: '100ms', failures: 2, timeout: '10s' } }] },
+        },
+      });
+      const run = await startRun(env, p);
+      await waitFor('a pending decision', async () => (await run.handle.query(progressQuery)).pendingDecision);
+      await run.handle.executeUpdate(decideUpdate, { args: [{ action: 'rollback', approver: 'ops-lead' }] });
+      expect((await run.finished()).outcome.state).toBe('rolled-back');
+      await save(env.client, run, 'inconclusive-pause', 'api: deploy, then a metric check whose query returns nothing (inconclusive: pause by default): the run waits, ops-lead decides rollback');
+    } finally {
+      prometheus.close();
+    }
+  });
 });

@@ -57,18 +57,27 @@ it('fails when the error ratio rises above the threshold', async () => {
   await setRatio(0.01);
 });
 
-it('never passes on an empty result: inconclusive until its timeout, then CheckInconclusive', async () => {
-  const failure = await failureOf(harness().runCheck(checkInput('query: "app_no_such_metric", failureCondition: "> 0.05"', 'successes: 1, failures: 1, interval: 300ms, timeout: 2s')));
+it('never passes on an empty result: with inconclusive: wait, inconclusive until its timeout, then CheckInconclusive', async () => {
+  const failure = await failureOf(harness().runCheck(checkInput('query: "app_no_such_metric", failureCondition: "> 0.05", inconclusive: wait', 'successes: 1, failures: 1, interval: 300ms, timeout: 2s')));
   expect(failure.type).toBe(FAILURE_TYPES.checkInconclusive);
+  expect(failure.nonRetryable).toBe(false);
   expect(failure.message).toContain('query app_no_such_metric: empty result (inconclusive)');
   expect((failure.details as Array<{ probes: number }>)[0]!.probes).toBeGreaterThan(1);
 });
 
 it('treats a query error as inconclusive too, and as bad when the plan says inconclusive: fail', async () => {
-  const waited = await failureOf(harness().runCheck(checkInput('query: "sum(", failureCondition: "> 0.05"', 'successes: 1, failures: 1, interval: 300ms, timeout: 2s')));
+  const waited = await failureOf(harness().runCheck(checkInput('query: "sum(", failureCondition: "> 0.05", inconclusive: wait', 'successes: 1, failures: 1, interval: 300ms, timeout: 2s')));
   expect(waited.type).toBe(FAILURE_TYPES.checkInconclusive);
   expect(waited.message).toMatch(/query sum\(: error: .*parse error/);
   const failed = await failureOf(harness().runCheck(checkInput('query: "app_no_such_metric", failureCondition: "> 0.05", inconclusive: fail', 'successes: 1, failures: 2, interval: 100ms, timeout: 10s')));
   expect(failed.type).toBe(FAILURE_TYPES.checkFailed);
   expect(failed.details).toEqual([expect.objectContaining({ probes: 2 })]);
+});
+
+it('by default (inconclusive: pause) ends after `failures` inconclusive probes in a row, not retried: the run asks a person', async () => {
+  const failure = await failureOf(harness().runCheck(checkInput('query: "app_no_such_metric", failureCondition: "> 0.05"', 'successes: 1, failures: 3, interval: 100ms, timeout: 30s')));
+  expect(failure.type).toBe(FAILURE_TYPES.checkInconclusive);
+  expect(failure.nonRetryable).toBe(true);
+  expect(failure.message).toContain('query app_no_such_metric: empty result (inconclusive) (3 inconclusive probes in a row)');
+  expect(failure.details).toEqual([expect.objectContaining({ probes: 3 })]);
 });

@@ -24,7 +24,7 @@ async function replay(scenario: RecordedScenario, options: ReplayWorkerOptions):
 
 describe('replay of recorded histories', () => {
   it('has the scenarios the guarantees rest on', () => {
-    expect(scenarios.map((s) => s.scenario)).toEqual(['abort', 'approval', 'auto-approve-refused', 'auto-approve', 'continue', 'decide-skip', 'encrypted-rollback', 'node-down-remembered', 'node-down', 'notify', 'pause-decision', 'rollback-incomplete', 'rollback', 'success']);
+    expect(scenarios.map((s) => s.scenario)).toEqual(['abort', 'approval', 'auto-approve-refused', 'auto-approve', 'continue', 'decide-skip', 'encrypted-rollback', 'inconclusive-pause', 'node-down-remembered', 'node-down', 'notify', 'pause-decision', 'rollback-incomplete', 'rollback', 'success']);
     for (const s of scenarios) expect(new Set(s.workflows.map((w) => w.workflowType)).has('deploymentWorkflow')).toBe(true);
     // The notification children replay too: gate-opened, rollback-started, rollback-finished.
     expect(scenarios.find((s) => s.scenario === 'notify')!.workflows.filter((w) => w.workflowType === 'notifyWorkflow')).toHaveLength(3);
