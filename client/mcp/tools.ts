@@ -38,24 +38,19 @@ export interface ToolDef<S extends z.ZodRawShape = z.ZodRawShape> {
 
 const tool = <S extends z.ZodRawShape>(def: ToolDef<S>): ToolDef<S> => def;
 
+/** A read-only tool over a plan file: `maestro NAME PLAN ...flags`. */
+const onPlan = (name: string, description: string, flags: string[]) =>
+  tool({ name, access: 'read', description, input: { plan: arg('path of the plan file') }, call: ({ plan }, cli) => cli([name, plan, ...flags]) });
+
+/** A read-only tool over one run: `maestro NAME ID ...flags`. */
+const onRun = (name: string, description: string, flags: string[]) => tool({ name, access: 'read', description, input: { id: arg('run id') }, call: ({ id }, cli) => cli([name, id, ...flags]) });
+
 const NEVER_APPROVES =
   'This server never approves, rejects or decides anything: a gate waits for a person, who answers it with `maestro approve` themselves.';
 
 export const TOOLS = [
-  tool({
-    name: 'validate',
-    access: 'read',
-    description: 'Validate a Maestro plan file (YAML): every mistake at once, each with file:line:col, path and hint.',
-    input: { plan: arg('path of the plan file') },
-    call: ({ plan }, cli) => cli(['validate', plan, '--json']),
-  }),
-  tool({
-    name: 'plan',
-    access: 'read',
-    description: 'Show what a plan would do: waves, the node of each service, gates, critical path. Starts nothing.',
-    input: { plan: arg('path of the plan file') },
-    call: ({ plan }, cli) => cli(['plan', plan, '--json']),
-  }),
+  onPlan('validate', 'Validate a Maestro plan file (YAML): every mistake at once, each with file:line:col, path and hint.', ['--json']),
+  onPlan('plan', 'Show what a plan would do: waves, the node of each service, gates, critical path. Starts nothing.', ['--json']),
   tool({
     name: 'graph',
     access: 'read',
@@ -77,13 +72,7 @@ export const TOOLS = [
     input: { plan: arg('path of the plan file'), id: arg('run id (default: the plan name)').optional() },
     call: ({ plan, id }, cli) => cli(['run', plan, '--json', '--as', 'mcp-agent', ...(id ? ['--id', id] : [])]),
   }),
-  tool({
-    name: 'status',
-    access: 'read',
-    description: "A run's state, waves, services, steps, open gates and audit trail (JSON).",
-    input: { id: arg('run id') },
-    call: ({ id }, cli) => cli(['status', id, '--json']),
-  }),
+  onRun('status', "A run's state, waves, services, steps, open gates and audit trail (JSON).", ['--json']),
   tool({
     name: 'list',
     access: 'read',
@@ -95,13 +84,7 @@ export const TOOLS = [
     },
     call: ({ state, plan, limit }, cli) => cli(['list', '--json', '--limit', String(limit ?? 20), ...(state ? ['--state', state] : []), ...(plan ? ['--plan', plan] : [])]),
   }),
-  tool({
-    name: 'report',
-    access: 'read',
-    description: "A finished (or running) run's completion report as JSON: outcome, durations, what was undone, who approved.",
-    input: { id: arg('run id') },
-    call: ({ id }, cli) => cli(['report', id, '--format', 'json']),
-  }),
+  onRun('report', "A finished (or running) run's completion report as JSON: outcome, durations, what was undone, who approved.", ['--format', 'json']),
   tool({
     name: 'request-approval',
     access: 'write',
