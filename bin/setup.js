@@ -6,32 +6,32 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { resolveTemporalBinary } = require('../dist/workers/temporal-binaries.js');
 
-// The Web UI browser test drives Debian's chromium; install it where apt can (CI, Debian hosts).
-function ensureChromium() {
-  if (existsSync('/usr/bin/chromium') || process.env.CHROMIUM_PATH) return;
+/**
+ * Installs a Debian package a test needs (by its bin/install-*.sh) unless the binary is there or
+ * an env var points at one; elsewhere only warns: the tests that need it say so when they run.
+ */
+function ensureTool({ binary, envVar, script, neededBy }) {
+  const name = binary.split('/').pop();
+  if (existsSync(binary) || process.env[envVar]) return;
   if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
-    console.warn('chromium: not found; the browser test needs it (set CHROMIUM_PATH, or apt-get install chromium)');
+    console.warn(`${name}: not found; ${neededBy} (set ${envVar}, or apt-get install ${name})`);
     return;
   }
-  execFileSync('bash', [join(__dirname, 'install-chromium.sh')], { stdio: 'inherit' });
+  execFileSync('bash', [join(__dirname, script)], { stdio: 'inherit' });
 }
 
-// The metrics tests start Debian's prometheus on 127.0.0.1; install it where apt can.
-function ensurePrometheus() {
-  if (existsSync('/usr/bin/prometheus') || process.env.PROMETHEUS_PATH) return;
-  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
-    console.warn('prometheus: not found; the metrics tests need it (set PROMETHEUS_PATH, or apt-get install prometheus)');
-    return;
-  }
-  execFileSync('bash', [join(__dirname, 'install-prometheus.sh')], { stdio: 'inherit' });
-}
+// The Web UI browser test drives Debian's chromium; the metrics tests start Debian's prometheus
+// on 127.0.0.1. Installed where apt can (CI, Debian hosts).
+const TOOLS = {
+  '--with-browser': { binary: '/usr/bin/chromium', envVar: 'CHROMIUM_PATH', script: 'install-chromium.sh', neededBy: 'the browser test needs it' },
+  '--with-prometheus': { binary: '/usr/bin/prometheus', envVar: 'PROMETHEUS_PATH', script: 'install-prometheus.sh', neededBy: 'the metrics tests need it' },
+};
 
 try {
   for (const binary of ['cli', 'testServer']) {
     console.log(`${binary === 'cli' ? 'temporal CLI' : 'test server'}: ${resolveTemporalBinary(binary)}`);
   }
-  if (process.argv.includes('--with-browser')) ensureChromium();
-  if (process.argv.includes('--with-prometheus')) ensurePrometheus();
+  for (const [flag, tool] of Object.entries(TOOLS)) if (process.argv.includes(flag)) ensureTool(tool);
 } catch (err) {
   console.error(err.message);
   process.exitCode = 1;
