@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { searchAttributeDeclarations } from '../workflows/search-attributes';
 import { maestroHome, resolveTemporalBinary } from './temporal-binaries';
+import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder';
 
 /**
  * The size cap every Maestro server configuration sets on one message (a signal's, an update's
@@ -115,11 +116,21 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Resolves when nothing holds `ip:port`; rejects with PortInUseError when something does. */
+/** An --ip that no interface of this machine has: nothing could listen there. */
+export class AddressNotHereError extends Error {
+  constructor(readonly ip: string) {
+    super(`${ip} is not an address of this machine`);
+    this.name = 'AddressNotHereError';
+  }
+}
+
+/** Resolves when nothing holds `ip:port`; rejects with PortInUseError when something does, AddressNotHereError for a foreign address. */
 export async function assertPortFree(ip: string, port: number, what: string): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(ip, port, what) : err));
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(ip, port, what) : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' ? new AddressNotHereError(ip) : err),
+    );
     probe.listen(port, ip, () => probe.close(() => resolve()));
   });
 }
@@ -130,6 +141,16 @@ export class DevServerStartError extends Error {
     super(message);
     this.name = 'DevServerStartError';
   }
+}
+
+/**
+ * Whether the frontend must stay on 127.0.0.1 behind a forwarder on `ip`. The pinned CLI (1.9.1)
+ * binds its internal services (history, matching, worker) on --ip but dials them on 127.0.0.1,
+ * so it serves only on loopback or a wildcard: on one LAN or tailnet address every workflow
+ * start failed with "dial tcp 127.0.0.1:…: connection refused".
+ */
+export function needsForwarder(ip: string): boolean {
+  return !['127.0.0.1', 'localhost', '0.0.0.0', '::', ''].includes(ip);
 }
 
 /** Wildcard binds are reached through loopback on this machine. */
@@ -153,10 +174,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // The CLI would fail to bind but `waitUntilServing` would then find the other server and
   // report success: a second `maestro dev` must not silently attach to the first.
   await assertPortFree(ip, port, 'the Temporal gRPC');
+  const forward = needsForwarder(ip);
+  const serverIp = forward ? '127.0.0.1' : ip;
+  if (forward) await assertPortFree(serverIp, port, `the Temporal gRPC (forwarded from ${ip})`);
   if (!options.headless) await assertPortFree(uiIp, uiPort, 'the Web UI');
   const dbFile = options.dbFile ?? defaultDbFile();
   mkdirSync(dirname(dbFile), { recursive: true });
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
+  const args = ['server', 'start-dev', '--ip', serverIp, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', uiIp]));
   if (options.uiCodecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const { name, type } of searchAttributeDeclarations()) args.push('--search-attribute', `${name}=${CLI_TYPE_NAMES[type]}`);
@@ -174,19 +198,24 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const address = hostPort(connectHost(ip), port);
+  let forwarder: TcpForwarder | undefined;
   try {
-    await waitUntilServing(address, child, START_TIMEOUT_MS, () => output.join(''));
+    await waitUntilServing(hostPort(connectHost(serverIp), port), child, START_TIMEOUT_MS, () => output.join(''));
+    if (forward) forwarder = await startTcpForwarder({ host: ip, port }, { host: serverIp, port });
   } catch (err) {
     // Nobody else holds the process yet: a server that never came up must not outlive the caller.
     child.kill('SIGKILL');
     throw err;
   }
-  options.logger?.info({ address, dbFile }, 'temporal dev server started');
+  // A server that dies takes its address with it: nodes see "nothing listens", not a hung connection.
+  child.once('exit', () => void forwarder?.close());
+  options.logger?.info({ address, dbFile, ...(forward ? { forwardedTo: hostPort(serverIp, port) } : {}) }, 'temporal dev server started');
   return {
     address,
     uiUrl: options.headless ? undefined : `http://${hostPort(connectHost(uiIp), uiPort)}`,
     process: child,
     async stop() {
+      await forwarder?.close();
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

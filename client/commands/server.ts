@@ -27,11 +27,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<void
     const addresses = reachableAddresses(ip, options.port);
     out(`Temporal server: listening on ${ip}:${options.port}, runs kept in ${dbFile}`);
     out(`On every node:   export TEMPORAL_ADDRESS=${addresses[0]}${addresses.length > 1 ? `   (or ${addresses.slice(1).join(', ')})` : ''}`);
-    if (isLoopback(ip)) out('                 (127.0.0.1 is this machine only: pass --ip <LAN or tailnet address> for other machines to reach it)');
+    if (isLoopback(ip)) out(`                 (${ip} is this machine only: pass --ip <LAN or tailnet address> for other machines to reach it)`);
     if (server.uiUrl) out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
     out(`Payload codec:   ${codec.url} (the Web UI decodes payloads through it)`);
     out('No TLS: this server accepts anyone who reaches the address, in clear text. Keep it on a private network');
-    out('(LAN, tailnet); for TLS use Temporal with mTLS (docs/cluster.md) or Temporal Cloud.');
+    out('(LAN, tailnet); for TLS use Temporal with mTLS (docs/production.md) or Temporal Cloud.');
     out('Search attributes registered; Ctrl-C stops the server.');
     await untilStopped(server.process);
   } finally {
