@@ -79,8 +79,14 @@ export async function loadCluster(file: string, cwd: string = process.cwd()): Pr
  * else `maestro.cluster.yaml` in `cwd`, else the built-in nodes.
  */
 export async function clusterNodes(clusterFile?: string, cwd: string = process.cwd()): Promise<NodeSpec[]> {
+  return (await clusterDeclaration(clusterFile, cwd)).nodes;
+}
+
+/** The cluster's nodes as `clusterNodes` finds them, and the cluster file that declares them (none: the built-in nodes). */
+export async function clusterDeclaration(clusterFile?: string, cwd: string = process.cwd()): Promise<{ nodes: NodeSpec[]; file?: string }> {
   const file = clusterFile ?? (await findClusterFile(path.resolve(cwd), cwd));
-  return mergeNodes(file === undefined ? undefined : (await loadCluster(file, cwd)).nodes, undefined);
+  const nodes = mergeNodes(file === undefined ? undefined : (await loadCluster(file, cwd)).nodes, undefined);
+  return file === undefined ? { nodes } : { nodes, file };
 }
 
 async function findClusterFile(planDir: string, cwd: string): Promise<string | undefined> {

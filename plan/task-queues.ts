@@ -16,3 +16,10 @@ export function nodeTaskQueue(node: string): string {
 export function nodeLivenessTaskQueue(node: string): string {
   return `maestro-node-${node}/alive`;
 }
+
+/**
+ * Polled by every node worker alongside its own queue, with the same identity; nothing is ever
+ * scheduled there. Its pollers are the cluster's nodes as they are, not as a cluster file says
+ * (`maestro nodes`): a queue name cannot be listed, this one is known.
+ */
+export const NODES_TASK_QUEUE = 'maestro-nodes';

@@ -5,6 +5,7 @@ import { maestroDataConverter } from '../connection/codec';
 import { connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { createNodeWorker } from './node-worker';
 import { createNodeLivenessWorker } from './node-liveness';
+import { createPresenceWorker } from './presence-worker';
 import { sharedLauncher } from '../activities/launcher';
 import { createMaestroMetrics } from './metrics';
 import type { MetricsServer } from './metrics-server';
@@ -46,9 +47,12 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     const workers: Worker[] = [];
     if (options.orchestrator) await prepareOrRefuse(connection, namespace, logger);
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter, logger: logger.child({ worker: 'orchestrator' }) }));
+    // Each node also shows itself on the shared nodes queue, with its step worker's identity (`maestro nodes` finds it there).
+    const presence: Worker[] = [];
     for (const node of options.nodes) {
       const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics });
       workers.push(stepWorker, await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
+      presence.push(await createPresenceWorker({ connection, namespace, identity: stepWorker.options.identity }));
     }
     if (options.metrics && metrics) {
       const launcher = options.nodes.length > 0 && workerTuning().commandLauncher ? sharedLauncher() : undefined;
@@ -56,7 +60,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     }
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down workers');
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of [...workers, ...presence]) if (worker.getState() === 'RUNNING') worker.shutdown();
     };
     const onSignal = (signal: NodeJS.Signals) => stop(signal);
     const onAbort = () => stop(String(options.stopSignal?.reason ?? 'stop requested'));
@@ -65,7 +69,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     if (options.stopSignal?.aborted) onAbort();
     options.stopSignal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const running = Promise.all(workers.map((worker) => worker.run()));
+      const running = Promise.all([...workers, ...presence].map((worker) => worker.run()));
       logger.info({ address: options.connection.address, namespace, orchestrator: options.orchestrator, nodes: options.nodes, metrics: metricsServer?.url }, 'workers polling');
       await options.onReady?.({ metricsUrl: metricsServer?.url });
       await running;

@@ -11,6 +11,7 @@ interface RunFlags extends ConnectionFlags {
   as?: string;
   json?: boolean;
   cluster?: string;
+  requireNodes?: boolean;
 }
 
 /** `run` and `status`: start a run and look at it. */
@@ -26,10 +27,11 @@ export const registerRunCommands: CommandRegistrar = (program, ctx) => {
       .option('--auto-approve', 'approve every gate as the operator running this command')
       .option('--as <name>', 'operator name recorded as the starter (default: the OS user)')
       .option('--cluster <file>', 'cluster file naming the nodes')
+      .option('--require-nodes', 'refuse (exit 3) instead of warning when the orchestrator or a node the plan needs has no polling worker')
       .option('--json', 'print JSON'),
   ).action((file: string, flags: RunFlags) =>
     ctx.execute(() =>
-      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, watch: flags.watch, autoApprove: flags.autoApprove, as: flags.as, json: flags.json }),
+      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, watch: flags.watch, autoApprove: flags.autoApprove, as: flags.as, json: flags.json, requireNodes: flags.requireNodes }),
     ),
   );
 

@@ -24,10 +24,11 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
       .option('--user <name>', 'with --install: the user the service runs as (default: the user who ran sudo)')
       .option('--unit-dir <dir>', 'with --install: where the unit or plist goes (default /etc/systemd/system or /Library/LaunchDaemons)')
       .option('--env-dir <dir>', 'with --install: where the env file goes (default /etc/maestro)')
-      .option('--no-enable', 'with --install/--uninstall: only write or remove the files'),
+      .option('--no-enable', 'with --install/--uninstall: only write or remove the files')
+      .option('--cluster <file>', "cluster file: a node worker refuses to start when this machine's os/arch is not its node's (default: MAESTRO_CLUSTER, else maestro.cluster.yaml here)"),
   ).action(
     (
-      flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string; install?: boolean; uninstall?: boolean; user?: string; unitDir?: string; envDir?: string; enable: boolean },
+      flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string; install?: boolean; uninstall?: boolean; user?: string; unitDir?: string; envDir?: string; enable: boolean; cluster?: string },
     ) =>
       ctx.execute(() => {
         if (flags.install || flags.uninstall) {
@@ -43,9 +44,16 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
             unitDir: flags.unitDir,
             envDir: flags.envDir,
             enable: flags.enable,
+            clusterFile: flags.cluster,
           });
         }
-        return workerCommand({ connection: settingsFromFlags(flags), node: flags.node, orchestrator: flags.orchestrator, metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics) });
+        return workerCommand({
+          connection: settingsFromFlags(flags),
+          node: flags.node,
+          orchestrator: flags.orchestrator,
+          metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics),
+          clusterFile: flags.cluster,
+        });
       }),
   );
 

@@ -8,6 +8,8 @@ import { DEFAULT_SHUTDOWN_GRACE } from '../../workers/worker-options';
 import { CliError, InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { envFileText, launchdLabel, launchdPlist, systemdUnit, type ServiceSpec } from '../install/service-files';
+import { CLUSTER_FILE_NAME } from '../load-plan';
+import { assertNodesDescribeThisMachine } from '../node-check';
 import type { Output } from '../output';
 
 export type ServicePlatform = 'systemd' | 'launchd';
@@ -32,6 +34,8 @@ export interface InstallOptions {
   user?: string;
   /** Enable and start the service (systemctl / launchctl). Default true. */
   enable?: boolean;
+  /** Cluster file the node workers check this machine's os/arch against (carried as MAESTRO_CLUSTER). Default MAESTRO_CLUSTER. */
+  clusterFile?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -63,11 +67,13 @@ export function serviceSpec(options: InstallOptions, platform: ServicePlatform):
     TEMPORAL_API_KEY: c.apiKey,
     TEMPORAL_ADDRESS: c.address,
     TEMPORAL_NAMESPACE: c.namespace,
+    // The service runs elsewhere (its working directory is the user's home): the cluster file goes by absolute path.
+    MAESTRO_CLUSTER: abs(options.clusterFile ?? env.MAESTRO_CLUSTER ?? (existsSync(CLUSTER_FILE_NAME) ? CLUSTER_FILE_NAME : undefined)),
   };
   vars.MAESTRO_SHUTDOWN_GRACE ??= DEFAULT_SHUTDOWN_GRACE;
   const graceMs = parseDuration(vars.MAESTRO_SHUTDOWN_GRACE);
   if (graceMs === undefined) throw new InvalidInputError(`MAESTRO_SHUTDOWN_GRACE: malformed duration "${vars.MAESTRO_SHUTDOWN_GRACE}"`);
-  for (const file of [vars.TEMPORAL_TLS_CLIENT_CERT_PATH, vars.TEMPORAL_TLS_CLIENT_KEY_PATH, vars.TEMPORAL_TLS_SERVER_CA_CERT_PATH, vars.MAESTRO_TRUST]) {
+  for (const file of [vars.TEMPORAL_TLS_CLIENT_CERT_PATH, vars.TEMPORAL_TLS_CLIENT_KEY_PATH, vars.TEMPORAL_TLS_SERVER_CA_CERT_PATH, vars.MAESTRO_TRUST, vars.MAESTRO_CLUSTER]) {
     if (file && !existsSync(file)) throw new InvalidInputError(`${file}: no such file (the service would not start)`);
   }
   const name = serviceName(options.nodes, options.orchestrator);
@@ -103,6 +109,8 @@ export async function installCommand(options: InstallOptions): Promise<void> {
   if (!platform) throw new InvalidInputError(`--install supports Linux (systemd) and macOS (launchd), not ${process.platform}`);
   if (options.nodes.length === 0 && !options.orchestrator) throw new InvalidInputError('nothing to install', 'Pass --node NAME (repeatable), --orchestrator, or both.');
   const spec = serviceSpec(options, platform);
+  // A service that could only refuse to start is not installed.
+  if (options.action === 'install') await assertNodesDescribeThisMachine(options.nodes, spec.env.MAESTRO_CLUSTER);
   const unitDir = options.unitDir ?? (platform === 'systemd' ? '/etc/systemd/system' : '/Library/LaunchDaemons');
   const unitFile = join(unitDir, platform === 'systemd' ? `${spec.name}.service` : `${launchdLabel(spec.name)}.plist`);
   const enable = options.enable ?? true;

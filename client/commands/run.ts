@@ -4,7 +4,8 @@ import { type ConnectionSettings } from '../../connection/settings';
 import { autoApproveProblem, planGates } from '../../plan/approval-policy';
 import { InvalidInputError } from '../errors';
 import { EXIT } from '../exit-codes';
-import { loadPlan } from '../load-plan';
+import { loadPlanFile } from '../load-plan';
+import { checkNodesBeforeRun } from './run-preflight';
 import type { Output } from '../output';
 import { awaitOutcome } from '../run/handle';
 import { readProgress } from '../run/progress';
@@ -29,11 +30,13 @@ export interface RunOptions {
   /** Operator name recorded as the starter. Default: the OS user. */
   as?: string;
   json?: boolean;
+  /** Refuse (exit 3) instead of warning when the orchestrator or a node the plan needs has no polling worker. */
+  requireNodes?: boolean;
 }
 
 /** `maestro run`: validates locally, then starts the run; the run id is the deployment lock. */
 export async function runCommand(options: RunOptions): Promise<number> {
-  const plan = await loadPlan(options.file, { clusterFile: options.clusterFile });
+  const { plan, clusterFile } = await loadPlanFile(options.file, { clusterFile: options.clusterFile });
   checkedRunId(plan, options.id);
   const startedBy = options.as ?? userInfo().username;
   if (options.autoApprove) {
@@ -44,6 +47,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
   }
   return withClient(options.connection, async (client) => {
+    await checkNodesBeforeRun(client, plan, { clusterFile, connection: options.connection, requireNodes: options.requireNodes, output: options.output });
     const { runId, handle } = await startDeployment(client, plan, { id: options.id, startedBy, autoApprove: options.autoApprove });
     if (options.watch) return (await watchRun({ client, handle, output: options.output, json: options.json })).exitCode;
     if (!options.wait) {

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors';
 import { prepareErrorToCli } from './init';
 import { temporalErrorToCli } from '../temporal-errors';
 import { connectFailure } from '../connection';
+import { assertNodesDescribeThisMachine } from '../node-check';
 
 export interface WorkerCommandOptions {
   connection: ConnectionSettings;
@@ -13,6 +14,8 @@ export interface WorkerCommandOptions {
   orchestrator?: boolean;
   /** Serve Prometheus `/metrics` and `/healthz` here. Default: no endpoint. */
   metrics?: { host: string; port: number };
+  /** Cluster file whose os/arch the node workers' machine must match. Default: MAESTRO_CLUSTER, else `maestro.cluster.yaml` here, else no check. */
+  clusterFile?: string;
 }
 
 /** `maestro worker`: runs this machine's workers until SIGINT/SIGTERM. */
@@ -21,6 +24,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   if (!options.orchestrator && nodes.length === 0) {
     throw new InvalidInputError('nothing to run', 'Pass --node NAME (repeatable), --orchestrator, or both.');
   }
+  await assertNodesDescribeThisMachine(nodes, options.clusterFile ?? (process.env.MAESTRO_CLUSTER || undefined));
   // Before loading the workers: a malformed payload key is invalid input (exit 2).
   const dataConverter = dataConverterFromEnv();
   // Loaded lazily: the worker's native runtime is not needed by the other commands.

@@ -1,0 +1,23 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { NODES_TASK_QUEUE } from '../plan/task-queues';
+
+/**
+ * A node worker's presence: one idle poller on the shared nodes queue, with the node worker's
+ * own identity (`node:<name> <host>:<pid> <os>/<arch> maestro/<version>`), so one
+ * DescribeTaskQueue lists every node that polls, declared anywhere or not.
+ */
+export async function createPresenceWorker(options: { connection: NativeConnection; namespace: string; identity: string }): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: NODES_TASK_QUEUE,
+    identity: options.identity,
+    activities: {
+      // Never scheduled: a task here is a mistake, and retrying it cannot help.
+      presence: () => Promise.reject(ApplicationFailure.nonRetryable(`nothing runs on the ${NODES_TASK_QUEUE} task queue`, 'NotARealQueue')),
+    },
+    maxConcurrentActivityTaskPolls: 1,
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+}
