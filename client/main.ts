@@ -6,6 +6,7 @@ import { EXIT } from './exit-codes';
 import { processOutput, type Output } from './output';
 import type { CliContext, CommandRegistrar } from './cli/context';
 import { registrars } from './cli/registrars';
+import { maestroVersion } from '../workers/identity';
 
 /** Runs the CLI in-process and resolves to the exit code (tests call this directly). */
 export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
@@ -24,6 +25,7 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
   };
   const program = new Command('maestro')
     .description('Durable multi-wave deployments and migrations across a cluster, on Temporal')
+    .version(maestroVersion(), '-V, --version', 'print the Maestro version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
   for (const register of registrars as CommandRegistrar[]) register(program, ctx);

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/plans';
+import { ensureBuilt, freePort, killSpawned, spawnTracked, startServerProcessTracked } from '../helpers/processes';
+import { waitFor } from '../helpers/wait-for';
+
+// The node install route: `npm pack` makes a tarball with the compiled CLI, and
+// `npm install --omit=dev <tarball>` gives a working `maestro` without a clone, dev dependencies
+// or a TypeScript build. Installs from the registry (the npm cache first).
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const dir = tempDir('maestro-pack-');
+const prefix = join(dir, 'prefix');
+let files: string[];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  // --ignore-scripts: dist/ was just built by ensureBuilt; `npm pack` alone runs `prepare` (the build) first.
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  files = info!.files.map((f) => f.path);
+  await run('npm', ['install', '--prefix', prefix, '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(dir, info!.filename)], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+}, 600_000);
+
+afterAll(killSpawned);
+
+const maestro = (...args: string[]) => run(join(prefix, 'node_modules', '.bin', 'maestro'), args, { cwd: dir });
+
+describe('npm pack + npm install --omit=dev', () => {
+  it('packs the compiled CLI, its docs and examples, and no sources, tests or bench', () => {
+    expect(files).toEqual(expect.arrayContaining(['bin/maestro.js', 'dist/client/main.js', 'dist/workflows/index.js', 'dist/activities/launcher-host.js', 'README.md', 'examples/local-rollout.yaml']));
+    expect(files.filter((f) => /^(test|client|workers|node_modules|dist\/bench)\/|\.ts$|\.map$/.test(f))).toEqual([]);
+  });
+
+  it('installs without dev dependencies: no TypeScript, jest or eslint on the node', () => {
+    for (const dev of ['typescript', 'jest', 'eslint', 'ts-jest']) expect(existsSync(join(prefix, 'node_modules', dev))).toBe(false);
+    expect(existsSync(join(prefix, 'node_modules', '@temporalio', 'worker'))).toBe(true);
+  });
+
+  it('runs from there: --version, worker --help, validate', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect((await maestro('--version')).stdout.trim()).toBe(version);
+    expect((await maestro('worker', '--help')).stdout).toContain('--node <name>');
+    const installed = join(prefix, 'node_modules', 'cluster-maestro', 'examples', 'local-rollout.yaml');
+    expect((await maestro('validate', installed)).stdout).toMatch(/valid/i);
+  }, 60_000);
+
+  it('is a whole node and orchestrator: the installed workers bundle the workflows and carry a run', async () => {
+    const server = await startServerProcessTracked({ port: await freePort(), dbFile: join(dir, 'server.sqlite') });
+    const bin = join(prefix, 'node_modules', '.bin', 'maestro');
+    const worker = spawnTracked(bin, ['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address]);
+    await Promise.race([
+      waitFor('the installed workers to poll', () => worker.stderr().includes('"msg":"workers polling"'), 90_000),
+      worker.exited.then(({ code }) => {
+        throw new Error(`installed worker exited (${code}):\n${worker.stderr()}`);
+      }),
+    ]);
+    const plan = join(dir, 'plan.yaml');
+    writeFileSync(plan, 'apiVersion: maestro/v1\nname: from-tarball\nservices:\n  api:\n    node: macpro51\n    steps:\n      - { name: hello, run: [echo, installed] }\n');
+    const r = await maestro('run', plan, '--wait', '--address', server.address);
+    expect(r.stdout).toContain('succeeded');
+    await worker.stop();
+  }, 180_000);
+});
