@@ -8,6 +8,24 @@ import type { CliContext, CommandRegistrar } from './cli/context';
 import { registrars } from './cli/registrars';
 import { maestroVersion } from '../workers/identity';
 
+/**
+ * The `maestro` command tree wired to `ctx`: `runCli` runs it; a context whose `execute` does
+ * nothing parses a command line without running it (the README guide's test does).
+ */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('maestro')
+    .description('Durable multi-wave deployments and migrations across a cluster, on Temporal')
+    .version(maestroVersion(), '-V, --version', 'print the Maestro version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.output.out(s), writeErr: (s) => ctx.output.err(s) });
+  for (const register of registrars as CommandRegistrar[]) register(program, ctx);
+  // Every command taking a run id checks it before connecting: a bad one is exit 2, not a stack trace.
+  program.hook('preAction', (_, command) => {
+    if (command.registeredArguments[0]?.name() === 'id' && typeof command.processedArgs[0] === 'string') lookupIdArgument(command.processedArgs[0]);
+  });
+  return program;
+}
+
 /** Runs the CLI in-process and resolves to the exit code (tests call this directly). */
 export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -23,16 +41,7 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
     },
     runCli,
   };
-  const program = new Command('maestro')
-    .description('Durable multi-wave deployments and migrations across a cluster, on Temporal')
-    .version(maestroVersion(), '-V, --version', 'print the Maestro version')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
-  for (const register of registrars as CommandRegistrar[]) register(program, ctx);
-  // Every command taking a run id checks it before connecting: a bad one is exit 2, not a stack trace.
-  program.hook('preAction', (_, command) => {
-    if (command.registeredArguments[0]?.name() === 'id' && typeof command.processedArgs[0] === 'string') lookupIdArgument(command.processedArgs[0]);
-  });
+  const program = createProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
