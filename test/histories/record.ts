@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
@@ -15,7 +15,7 @@ import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
-import { saveScenario } from './recorded';
+import { saveScenario, type SaveOptions } from './recorded';
 
 /**
  * Records the histories that test/replay replays. Not part of the test suite; re-record after a
@@ -56,9 +56,9 @@ function childIds(progress: RunProgress): string[] {
   return [progress.runId, ...ids, ...undone.map((s) => serviceUndoWorkflowId(progress.runId, s.name))];
 }
 
-async function save(client: Client, run: StartedRun, scenario: string, description: string, payloadKey?: string) {
+async function save(client: Client, run: StartedRun, scenario: string, description: string, payloadKey?: string, options: SaveOptions = {}) {
   const progress = await run.handle.query(progressQuery);
-  const { file, written } = await saveScenario(client, { scenario, description, ...(payloadKey ? { payloadKey } : {}) }, childIds(progress));
+  const { file, written } = await saveScenario(client, { scenario, description, ...(payloadKey ? { payloadKey } : {}) }, childIds(progress), options);
   if (!written) console.log(`${file} exists and is kept (MAESTRO_RERECORD=1 overwrites it)`);
 }
 
@@ -275,4 +275,52 @@ describe('record replay histories', () => {
       prometheus.close();
     }
   });
+
+  const gated = (name: string, log: string) =>
+    plan(name, {
+      approvals: { approvers: ['ops-lead'], gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: { first: { node: 'macpro51', steps: [step(log, 'x')] }, second: { node: 'mac-studio', dependsOn: ['first'], steps: [step(log, 'x')] } },
+    });
+  const untilGateOpen = (run: StartedRun) => waitFor('the gate to open', async () => (await run.handle.query(progressQuery)).gates[0]?.state === 'open');
+
+  it('malformed-pause: a pause signal with a malformed payload is refused, a good pause and resume obeyed', async () => {
+    const run = await startRun(env, gated('malformed-pause', join(tempDir(), 'log')));
+    await untilGateOpen(run);
+    await run.handle.signal(pauseSignal, { by: 42 } as never);
+    await run.handle.signal(resumeSignal, { by: 'ops-lead', extra: true } as never);
+    await waitFor('both refusals', async () => (await run.handle.query(progressQuery)).audit.length >= 2);
+    await run.handle.signal(pauseSignal, { by: 'ops-lead' });
+    await run.handle.signal(resumeSignal, { by: 'ops-lead' });
+    await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2 }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'malformed-pause', 'gate before wave 2: pause { by: 42 } and resume with an unknown field refused (patch refuse-malformed-pause), then pause and resume obeyed, approved by update');
+  });
+
+  it('history-limit: a flood of 1.5 MB refused signals; the run stops and rolls back past 20 MiB', async () => {
+    const run = await startRun(env, gated('history-limit', join(tempDir(), 'log')));
+    await untilGateOpen(run);
+    // Raw payloads past the client's codec, so each one is 1.5 MB in history (gzip keeps the file small).
+    const big = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ approver: 'intruder', wave: 2, comment: 'x'.repeat(1_500_000) })) };
+    for (let sent = 0; sent < 36; sent++) {
+      if ((await run.handle.describe()).status.name !== 'RUNNING' || (await run.handle.query(progressQuery)).state !== 'awaiting-approval') break;
+      await env.client.workflowService.signalWorkflowExecution({ namespace: env.namespace ?? 'default', workflowExecution: { workflowId: run.runId }, signalName: 'approve', input: { payloads: [big] }, identity: 'hostile' });
+    }
+    expect((await run.finished()).outcome.state).toBe('rolled-back');
+    // Its history pages are larger than gRPC's 4 MiB default.
+    const connection = await Connection.connect({ address: env.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
+    const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: maestroDataConverter({}) });
+    await save(client, run, 'history-limit', 'gate before wave 2 flooded with 1.5 MB refused approve signals: past 20 MiB of history the run stops and rolls back first (patch stop-before-history-limit)', undefined, { gzip: true });
+    await connection.close();
+  }, 180_000);
+
+  it('busy-node: more services pinned to a node than it has slots, queued past nodeTimeout, wait instead of counting it down', async () => {
+    // macpro51's worker has 8 slots (MAESTRO_NODE_SLOTS); 10 services hold one each for 2.5 s.
+    const log = join(tempDir(), 'log');
+    const services = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`s${i}`, { node: 'macpro51', steps: [step(log, 'x', 'sleep 2.5')] }]));
+    const run = await startRun(env, plan('busy-node', { strategy: { mode: 'dag', maxParallel: 10, nodeTimeout: '1s' }, services }));
+    const { outcome, progress } = await run.finished();
+    expect(outcome.state).toBe('succeeded');
+    expect(Object.values(progress.services).every((s) => s.nodesDown.length === 0)).toBe(true);
+    await save(env.client, run, 'busy-node', '10 services pinned to macpro51 (8 slots), nodeTimeout 1s: the queued ones ask the node\'s liveness worker, which answers, and wait for a slot (patch busy-node-not-down)');
+  }, 90_000);
 });

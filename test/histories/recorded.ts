@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
@@ -28,6 +29,11 @@ export interface RecordedScenario {
   workflows: Array<{ workflowId: string; workflowType: string; history: unknown }>;
 }
 
+/** Scenarios whose histories are large (a flood of messages) are kept gzipped: `<scenario>.json.gz`. */
+export interface SaveOptions {
+  gzip?: boolean;
+}
+
 /** Every execution of `workflowId` (a retried service runs its child again under the same id), oldest first. */
 async function executions(client: Client, workflowId: string): Promise<Array<string | undefined>> {
   const runIds: string[] = [];
@@ -40,8 +46,8 @@ async function executions(client: Client, workflowId: string): Promise<Array<str
  * An existing file is kept unless MAESTRO_RERECORD=1: it may be the only history of a code path
  * that is now behind `patched()` (see README.md), and recording it again loses that path.
  */
-export async function saveScenario(client: Client, scenario: Omit<RecordedScenario, 'recordedAt' | 'workflows'>, workflowIds: string[]): Promise<{ file: string; written: boolean }> {
-  const file = join(HISTORIES_DIR, `${scenario.scenario}.json`);
+export async function saveScenario(client: Client, scenario: Omit<RecordedScenario, 'recordedAt' | 'workflows'>, workflowIds: string[], options: SaveOptions = {}): Promise<{ file: string; written: boolean }> {
+  const file = join(HISTORIES_DIR, `${scenario.scenario}.json${options.gzip ? '.gz' : ''}`);
   if (existsSync(file) && process.env.MAESTRO_RERECORD !== '1') return { file, written: false };
   const workflows: RecordedScenario['workflows'] = [];
   for (const workflowId of workflowIds) {
@@ -52,16 +58,20 @@ export async function saveScenario(client: Client, scenario: Omit<RecordedScenar
     }
   }
   const recorded: RecordedScenario = { ...scenario, recordedAt: new Date().toISOString(), workflows };
-  writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
+  const text = `${JSON.stringify(recorded, null, 1)}\n`;
+  writeFileSync(file, options.gzip ? gzipSync(text, { level: 9 }) : text);
   return { file, written: true };
 }
 
 /** Every recorded scenario, by file name. */
 export function loadScenarios(): RecordedScenario[] {
   return readdirSync(HISTORIES_DIR)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') || f.endsWith('.json.gz'))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(HISTORIES_DIR, f), 'utf8')) as RecordedScenario);
+    .map((f) => {
+      const bytes = readFileSync(join(HISTORIES_DIR, f));
+      return JSON.parse((f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as RecordedScenario;
+    });
 }
 
 /** A scenario's histories, as `Worker.runReplayHistories` takes them. */

@@ -3,6 +3,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { maestroDataConverter } from '../../connection/codec';
 import { loadScenarios, replayInput, type RecordedScenario } from '../histories/recorded';
 import { workflowBundle } from '../helpers/temporal-env';
+import { PATCHES } from '../../workflows/patches';
 
 // Replays every history under test/histories/ (re-record with test/histories/record.ts) against
 // the workflow code of this checkout, with the data converter production uses.
@@ -24,10 +25,37 @@ async function replay(scenario: RecordedScenario, options: ReplayWorkerOptions):
 
 describe('replay of recorded histories', () => {
   it('has the scenarios the guarantees rest on', () => {
-    expect(scenarios.map((s) => s.scenario)).toEqual(['abort', 'approval', 'auto-approve-refused', 'auto-approve', 'continue', 'decide-skip', 'encrypted-rollback', 'inconclusive-pause', 'node-down-remembered', 'node-down', 'notify', 'pause-decision', 'rollback-incomplete', 'rollback', 'success']);
+    expect(scenarios.map((s) => s.scenario)).toEqual([
+      'abort',
+      'approval',
+      'auto-approve-refused',
+      'auto-approve',
+      'busy-node',
+      'continue',
+      'decide-skip',
+      'encrypted-rollback',
+      'history-limit',
+      'inconclusive-pause',
+      'malformed-pause',
+      'node-down-remembered',
+      'node-down',
+      'notify',
+      'pause-decision',
+      'rollback-incomplete',
+      'rollback',
+      'success',
+    ]);
     for (const s of scenarios) expect(new Set(s.workflows.map((w) => w.workflowType)).has('deploymentWorkflow')).toBe(true);
     // The notification children replay too: gate-opened, rollback-started, rollback-finished.
     expect(scenarios.find((s) => s.scenario === 'notify')!.workflows.filter((w) => w.workflowType === 'notifyWorkflow')).toHaveLength(3);
+  });
+
+  it.each([
+    ['busy-node', PATCHES.busyNodeNotDown],
+    ['history-limit', PATCHES.stopBeforeHistoryLimit],
+    ['malformed-pause', PATCHES.refuseMalformedPause],
+  ])('%s went down the path of patch %s', (name, patch) => {
+    expect(patchMarkers(scenarios.find((s) => s.scenario === name)!)).toContain(patch);
   });
 
   it.each(scenarios.map((s) => [s.scenario, s] as const))('%s replays without a determinism violation', async (_name, scenario) => {
@@ -54,6 +82,23 @@ describe('replay of recorded histories', () => {
     expect(byType('serviceWorkflow').map((r) => r.error)).toEqual([undefined, undefined, undefined]);
   }, 90_000);
 });
+
+/** The patch ids a scenario's histories recorded markers for (`patched()` returned true there). */
+function patchMarkers(scenario: RecordedScenario): string[] {
+  type Marker = { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> };
+  const ids = new Set<string>();
+  for (const w of scenario.workflows) {
+    for (const event of (w.history as { events?: Array<{ markerRecordedEventAttributes?: Marker }> }).events ?? []) {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_patch') continue;
+      for (const p of marker.details?.['patch-data']?.payloads ?? []) {
+        const { id } = JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id?: string };
+        if (id) ids.add(id);
+      }
+    }
+  }
+  return [...ids];
+}
 
 const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
