@@ -18,6 +18,8 @@ export interface EmbeddedServerOptions {
   /** The data converter whose codecs the Web UI's codec endpoint applies. */
   dataConverter: DataConverter;
   logger: Logger;
+  /** Extra `temporal server start-dev` arguments (`maestro server --metrics` adds `--metrics-port`). */
+  extraArgs?: string[];
 }
 
 export interface EmbeddedServer {
@@ -40,7 +42,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const uiHosts = uiIp === '127.0.0.1' ? ['127.0.0.1', 'localhost'] : [uiIp];
   const uiOrigins = uiHosts.map((host) => `http://${hostPort(host, uiPort)}`);
   const codec = await startCodecServer({ codecs, uiOrigins, host: uiIp, logger: options.logger });
-  const server = await startDevServer({ ip: options.ip, port: options.port, uiIp, uiPort, dbFile: options.dbFile, logger: options.logger, uiCodecEndpoint: codec.url }).catch(
+  const server = await startDevServer({ ip: options.ip, port: options.port, uiIp, uiPort, dbFile: options.dbFile, logger: options.logger, uiCodecEndpoint: codec.url, extraArgs: options.extraArgs }).catch(
     async (err: unknown) => {
       await codec.close();
       throw err;

@@ -2,7 +2,7 @@ import { initCommand } from '../commands/init';
 import { serverCommand } from '../commands/server';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import type { CommandRegistrar } from './context';
-import { intFlag } from './flags';
+import { hostPortFlag, intFlag } from './flags';
 import { serverFlags, withServerFlags, type ServerFlags } from './server-flags';
 
 /** `init` and `server`: preparing a Temporal server for Maestro, and running the cluster's own. */
@@ -33,5 +33,9 @@ export const registerClusterCommands: CommandRegistrar = (program, ctx) => {
       uiIp: 'address of the Web UI and its payload codec endpoint (no login: whoever reaches them reads every run)',
       dbFile: 'SQLite file that keeps the runs (default .maestro/data/server.sqlite)',
     },
-  ).action((flags: ServerFlags) => ctx.execute(() => serverCommand({ output: ctx.output, ...serverFlags(flags) })));
+  )
+    .option('--metrics <host:port>', 'serve Prometheus metrics (runs by state, open gates, the Temporal server\'s own) at /metrics and health at /healthz on this address')
+    .action((flags: ServerFlags & { metrics?: string }) =>
+      ctx.execute(() => serverCommand({ output: ctx.output, ...serverFlags(flags), ...(flags.metrics === undefined ? {} : { metrics: hostPortFlag('--metrics', flags.metrics) }) })),
+    );
 };

@@ -20,10 +20,10 @@ export interface EmbeddedServerCommandOptions {
 }
 
 /** Starts the embedded server (workers/embedded-server.ts) as the options say; a refused start is the CLI's error. */
-export async function startEmbeddedFor(options: EmbeddedServerCommandOptions, dbFile: string | undefined, dataConverter: DataConverter, logger: Logger): Promise<EmbeddedServer> {
+export async function startEmbeddedFor(options: EmbeddedServerCommandOptions, dbFile: string | undefined, dataConverter: DataConverter, logger: Logger, extraArgs?: string[]): Promise<EmbeddedServer> {
   // Loaded only when a server starts: the SDK's worker side is heavy for the other commands.
   const { startEmbeddedServer } = await import('../../workers/embedded-server');
-  return startEmbeddedServer({ ip: options.ip, port: options.port, uiIp: options.uiIp, uiPort: options.uiPort, dbFile, dataConverter, logger }).catch((err: unknown) => {
+  return startEmbeddedServer({ ip: options.ip, port: options.port, uiIp: options.uiIp, uiPort: options.uiPort, dbFile, dataConverter, logger, ...(extraArgs ? { extraArgs } : {}) }).catch((err: unknown) => {
     throw embeddedServerError(err);
   });
 }

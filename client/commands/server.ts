@@ -6,7 +6,10 @@ import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { startEmbeddedFor, type EmbeddedServerCommandOptions } from './embedded';
 
-export type ServerCommandOptions = EmbeddedServerCommandOptions;
+export interface ServerCommandOptions extends EmbeddedServerCommandOptions {
+  /** Serve `/metrics` (runs by state, open gates, then the Temporal server's own metrics) and `/healthz` here. Default: no endpoint. */
+  metrics?: { host: string; port: number };
+}
 
 /**
  * `maestro server`: the cluster's Temporal server on this machine — the pinned dev server with a
@@ -19,9 +22,17 @@ export async function serverCommand(options: ServerCommandOptions): Promise<void
   const logger = createLogger();
   const dataConverter = dataConverterFromEnv();
   const dbFile = options.dbFile ?? join(maestroHome(), 'data', 'server.sqlite');
-  const embedded = await startEmbeddedFor(options, dbFile, dataConverter, logger);
+  const { freePort } = await import('../../workers/dev-server');
+  // The server's own Prometheus endpoint (on this machine); ours serves it after Maestro's gauges.
+  const serverMetricsPort = options.metrics ? await freePort() : undefined;
+  const embedded = await startEmbeddedFor(options, dbFile, dataConverter, logger, serverMetricsPort ? ['--metrics-port', String(serverMetricsPort)] : undefined);
   const { server, codec } = embedded;
+  let metrics: { url: string; close(): Promise<void> } | undefined;
   try {
+    if (options.metrics && serverMetricsPort) {
+      const { serveServerMetrics } = await import('../../workers/server-metrics');
+      metrics = await serveServerMetrics({ endpoint: options.metrics, address: server.address, serverMetricsUrl: `http://${metricsHost(options.ip ?? '127.0.0.1')}:${serverMetricsPort}/metrics`, logger });
+    }
     const out = (line: string) => options.output.out(line);
     const ip = options.ip ?? '127.0.0.1';
     const addresses = reachableAddresses(ip, options.port);
@@ -32,11 +43,21 @@ export async function serverCommand(options: ServerCommandOptions): Promise<void
     out(`Payload codec:   ${codec.url} (the Web UI decodes payloads through it)`);
     out('No TLS: this server accepts anyone who reaches the address, in clear text. Keep it on a private network');
     out('(LAN, tailnet); for TLS use Temporal with mTLS (docs/production.md) or Temporal Cloud.');
+    if (metrics) out(`Metrics:         ${metrics.url}/metrics (health: ${metrics.url}/healthz)`);
     out('Search attributes registered; Ctrl-C stops the server.');
     await untilStopped(server.process);
   } finally {
+    await metrics?.close();
     await embedded.stop();
   }
+}
+
+/**
+ * Where this machine reaches the server's metrics port: the server binds it on its own --ip, which
+ * is 127.0.0.1 for a wildcard and for one other address too (that one is forwarded, dev-server.ts).
+ */
+function metricsHost(ip: string): string {
+  return ip === '::' ? '[::1]' : '127.0.0.1';
 }
 
 function isLoopback(ip: string): boolean {

@@ -11,13 +11,15 @@ import { EXIT } from '../../client/exit-codes';
 let server: Spawned;
 let port: number;
 let uiPort: number;
+let metricsPort: number;
 const dir = tempDir('maestro-server-');
 
 beforeAll(async () => {
   await ensureBuilt();
   port = await freePort();
   uiPort = await freePort();
-  server = spawnMaestro(['server', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(dir, 'server.sqlite')]);
+  metricsPort = await freePort();
+  server = spawnMaestro(['server', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(dir, 'server.sqlite'), '--metrics', `127.0.0.1:${metricsPort}`]);
   await Promise.race([
     waitFor('maestro server to be ready', () => server.stdout().includes('Ctrl-C stops the server'), 90_000),
     server.exited.then(({ code }) => {
@@ -31,6 +33,18 @@ afterAll(killSpawned);
 const finished = async (s: Spawned) => ({ ...(await s.exited), out: s.stdout(), err: s.stderr() });
 
 describe('maestro server', () => {
+  it('--metrics serves runs by state and the Temporal server\'s own metrics, and /healthz', async () => {
+    expect(server.stdout()).toContain(`Metrics:         http://127.0.0.1:${metricsPort}/metrics`);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^maestro_runs\{state="running"\} 0$/m);
+    expect(text).toMatch(/^maestro_gates_open 0$/m);
+    // The server's own, from its --metrics-port: requests it served (the count above is one).
+    expect(text).toMatch(/^service_requests\{.*\} \d+/m);
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, connected: true, workers: [] });
+  });
+
   it('prints the TEMPORAL_ADDRESS nodes use and says it has no TLS', () => {
     expect(server.stdout()).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
     expect(server.stdout()).toContain('No TLS');
