@@ -10,6 +10,8 @@ import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logStep, planFrom, tempDir } from '../helpers/plans';
 import { connectTarget, ensureBuilt, freePort, killSpawned, spawnMaestro, startNodeWorkerProcess, startServerProcessTracked, type Spawned } from '../helpers/processes';
 import { startRun } from '../helpers/runs';
+import { waitFor } from '../helpers/wait-for';
+import { abortSignal, progressQuery } from '../../workflows/messages';
 
 // Encrypted payloads (MAESTRO_PAYLOAD_KEY) end to end: the server with its Web UI and codec
 // endpoint, macpro51's worker as a `maestro worker` process (its logs captured), the CLI as processes.
@@ -172,4 +174,37 @@ describe('secrets and payload encryption', () => {
     expect(Buffer.from(wire.data, 'base64').toString()).not.toContain(ARGV_MARKER);
     expect(Buffer.from(payload!.data, 'base64').toString()).toContain(ARGV_MARKER);
   }, 60_000);
+
+  it('status of an encrypted run from a client without the key, or with another key, says so: exit 2, a hint, no stack trace', async () => {
+    const log = join(tempDir(), 'log');
+    const gated = (name: string) =>
+      planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name, approvals: { gates: [{ beforeWave: 2, timeout: '24h' }] }, services: { a: { node: 'mac-studio', steps: [{ name: 'x', run: logStep(log) }] }, b: { node: 'mac-studio', dependsOn: ['a'], steps: [{ name: 'x', run: logStep(log) }] } } }));
+    // One run waits at its gate (status asks its worker: a query), one has ended (status reads its close event).
+    const open = await startRun(target, gated('encrypted-open'));
+    const ended = await startRun(target, planFrom(JSON.stringify({ apiVersion: 'maestro/v1', name: 'encrypted-ended', services: { a: { node: 'mac-studio', steps: [{ name: 'x', run: logStep(log) }] } } })));
+    expect((await ended.finished()).outcome.state).toBe('succeeded');
+    await waitFor('the gate to open', async () => (await open.handle.query(progressQuery)).gates[0]?.state === 'open');
+
+    const noKey = { MAESTRO_PAYLOAD_KEY: '' };
+    const anotherKey = { MAESTRO_PAYLOAD_KEY: randomBytes(32).toString('base64') };
+    const cases = [
+      { who: 'no key', env: noKey, run: open, json: false },
+      { who: 'no key', env: noKey, run: ended, json: false },
+      { who: 'another key', env: anotherKey, run: ended, json: true },
+    ];
+    await Promise.all(
+      cases.map(async ({ who, env, run, json }) => {
+        const proc = spawnMaestro(['status', run.runId, ...(json ? ['--json'] : []), '--address', server.address], env);
+        const { code } = await proc.exited;
+        const said = { who, run: run.runId, json, code, stdout: proc.stdout(), stderr: proc.stderr() };
+        expect(said).toEqual({ ...said, code: 2, stdout: '' });
+        expect(said.stderr).toMatch(who === 'no key' ? /^error: a payload is encrypted \(key [0-9a-f]+\) and MAESTRO_PAYLOAD_KEY is not set here$/m : /^error: .*key/m);
+        expect(said.stderr).toContain('hint: set MAESTRO_PAYLOAD_KEY to the key the run was started with');
+        expect(said.stderr).not.toMatch(/\n\s+at /);
+      }),
+    );
+    // With the key, the same commands read both runs.
+    expect((await cli('status', open.runId)).code).toBe(0);
+    await open.handle.signal(abortSignal, { by: 'tester' });
+  }, 120_000);
 });
