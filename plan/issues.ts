@@ -25,6 +25,7 @@ export const ISSUE_CODES = {
   gateWave: 'gate-wave',
   duplicateGate: 'duplicate-gate',
   approvers: 'approvers',
+  invalidWindow: 'invalid-window',
 } as const;
 export type IssueCode = (typeof ISSUE_CODES)[keyof typeof ISSUE_CODES];
 

@@ -80,12 +80,26 @@ export const rejectPayload: PayloadSchema<RejectPayload> = {
   fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), reason: text({ min: 1, max: 2000, trim: true }) },
 };
 
+/** Lets new waves start during the freeze holding the run; a reason is required (it goes into the audit trail). */
+export interface OverrideFreezePayload {
+  approver: string;
+  reason: string;
+}
+export const overrideFreezePayload: PayloadSchema<OverrideFreezePayload> = { fields: { approver, reason: text({ min: 1, max: 2000, trim: true }) } };
+
 export const DECISIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 /** The command that answers an open gate, as status, watch and the Web UI suggest it. */
 export function approveHint(runId: string, gate: { wave?: number; service?: string }): string {
   return `maestro approve ${runId} --as NAME ${gate.wave !== undefined ? `--wave ${gate.wave}` : `--service ${gate.service ?? '?'}`}`;
+}
+
+/** What status, watch and the Web UI say while a wave waits for its window or a freeze. */
+export function windowWaitLine(wait: { wave: number; kind: 'window' | 'freeze'; until: string; reason: string }): string {
+  return wait.kind === 'window'
+    ? `wave ${wait.wave} waiting for window until ${wait.until} (${wait.reason})`
+    : `wave ${wait.wave} waiting for freeze "${wait.reason}" to end at ${wait.until} (override: maestro approve RUN --freeze --reason T --as NAME)`;
 }
 
 /** The command that answers a pending decision. */

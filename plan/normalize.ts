@@ -3,7 +3,7 @@ import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
 import { NOTIFY_DEFAULTS, NOTIFY_EVENTS, mergeNotify, type NotifySpec } from './notify';
 import type { NodesInput, NotifyInput, PlanInput, ServiceInput, StepInput } from './schema';
-import type { CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
+import type { ScheduleSpec, CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
 import { PLAN_API_VERSION } from './types';
 
 export interface NormalizeContext {
@@ -15,6 +15,8 @@ export interface NormalizeContext {
   clusterNodes?: readonly NodeSpec[];
   /** Notifications from a cluster file, if any. */
   clusterNotify?: NotifySpec;
+  /** Windows and freezes from a cluster file, if any. */
+  clusterSchedule?: ScheduleSpec;
   /** Service names as written; default: the input object's key order. */
   serviceOrder?: readonly string[];
   /** Node names as written in the plan; default: the input object's key order. */
@@ -56,6 +58,11 @@ export function normalizePlan(input: PlanInput, context: NormalizeContext): Norm
       gates: (approvals.gates ?? []).map((g): WaveGate => ({ kind: 'wave', beforeWave: g.beforeWave, ...normalizeGate(g) })).sort((a, b) => a.beforeWave - b.beforeWave),
     },
     services: orderedEntries(input.services, context.serviceOrder).map(([name, service]) => normalizeService(name, service, defaults)),
+    schedule: {
+      // The plan's windows replace the cluster's (a plan may ask for a narrower one); every freeze holds.
+      windows: input.windows ?? context.clusterSchedule?.windows ?? [],
+      freezes: [...(context.clusterSchedule?.freezes ?? []), ...(input.freezes ?? [])],
+    },
     ...(notify ? { notify } : {}),
   };
 }

@@ -9,13 +9,15 @@ import { checkGates, checkPlacement } from './semantic-plan';
 import { checkServices } from './semantic-services';
 import { keyOrder, locate, readYaml, type YamlSource } from './yaml-source';
 import { fromZodIssues } from './zod-issues';
-import type { NodeSpec, NormalizedPlan } from './types';
+import type { NodeSpec, NormalizedPlan, ScheduleSpec } from './types';
 
 /** The nodes every plan may run on, from a cluster file. */
 export interface ClusterSpec {
   nodes: NodeSpec[];
   /** Webhooks every plan run with this cluster file notifies (before the plan's own). */
   notify?: NotifySpec;
+  /** The cluster's deploy windows and freezes (a plan's windows replace them; freezes add up). */
+  schedule?: ScheduleSpec;
 }
 
 export interface ParsePlanOptions {
@@ -54,7 +56,7 @@ export function parsePlanText(text: string, options: ParsePlanOptions): PlanResu
     baseDir: options.baseDir,
     serviceOrder: keyOrder(read.source, ['services']),
     nodeOrder: keyOrder(read.source, ['nodes']),
-    ...(options.cluster ? { clusterNodes: options.cluster.nodes } : {}),
+    ...(options.cluster ? { clusterNodes: options.cluster.nodes, clusterSchedule: options.cluster.schedule } : {}),
     ...(options.cluster?.notify ? { clusterNotify: options.cluster.notify } : {}),
   };
   return { ok: true, plan: normalizePlan(parsed.data, context) };
@@ -72,7 +74,9 @@ export function parseClusterText(text: string, options: ParseClusterOptions = {}
   const issues = sortIssues([...read.issues, ...unlocated.map((issue) => locate(read.source, issue))]);
   if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
   const nodes = toNodeSpecs(parsed.data.nodes, keyOrder(read.source, ['nodes']));
-  return { ok: true, plan: parsed.data.notify ? { nodes, notify: normalizeNotify(parsed.data.notify) } : { nodes } };
+  const { windows = [], freezes = [] } = parsed.data;
+  const schedule = { windows, freezes };
+  return { ok: true, plan: parsed.data.notify ? { nodes, schedule, notify: normalizeNotify(parsed.data.notify) } : { nodes, schedule } };
 }
 
 interface ReadDocument {

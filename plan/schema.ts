@@ -10,6 +10,7 @@ import { ISSUE_CODES } from './issues';
 import { LIMITS, STEP_NAME_PATTERN } from './limits';
 import { NOTIFY_EVENTS, WEBHOOK_FORMATS } from './notify';
 import { INCONCLUSIVE_ACTIONS, ON_FAILURE, ON_TIMEOUT, PLAN_API_VERSION, STRATEGY_MODES } from './types';
+import { parseWindow } from './windows';
 
 /** Names of services and nodes: they become parts of workflow ids and task-queue names. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -144,6 +145,25 @@ const notify = z.strictObject({
   webhooks: z.array(webhook).min(1).max(LIMITS.listEntries),
   giveUpAfter: duration().optional(),
 });
+/** `Mon-Fri 09:00-16:00 Europe/Paris`: when new waves may start. */
+const deployWindow = z.string({ error: 'expected a window like "Mon-Fri 09:00-16:00 Europe/Paris"' }).transform((value, ctx) => {
+  const parsed = parseWindow(value);
+  if (parsed.ok) return parsed.window;
+  ctx.addIssue({ code: 'custom', message: parsed.message, params: { code: ISSUE_CODES.invalidWindow, hint: parsed.hint } });
+  return z.NEVER;
+});
+
+const instant = z.iso.datetime({ offset: true, error: 'expected a date and time with its offset, e.g. 2026-12-20T00:00:00+01:00' }).transform((v) => Date.parse(v));
+
+/** An absolute range in which no new wave starts without an override. */
+const freeze = z
+  .strictObject({ from: instant, to: instant, reason: z.string().min(1, { error: 'a freeze needs a reason' }) })
+  .superRefine((f, ctx) => {
+    if (f.to <= f.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'the freeze ends before it starts', params: { code: ISSUE_CODES.invalidWindow } });
+  })
+  .transform((f) => ({ fromMs: f.from, toMs: f.to, reason: f.reason }));
+
+const scheduleFields = { windows: z.array(deployWindow).optional(), freezes: z.array(freeze).optional() };
 
 export const planSchema = z.strictObject({
   apiVersion: z.literal(PLAN_API_VERSION),
@@ -168,6 +188,7 @@ export const planSchema = z.strictObject({
     })
     .optional(),
   notify: notify.optional(),
+  ...scheduleFields,
   services: z.record(name, service).refine((services) => Object.keys(services).length <= LIMITS.services, { error: `a plan has at most ${LIMITS.services} services` }),
 });
 
@@ -175,6 +196,7 @@ export const clusterSchema = z.strictObject({
   apiVersion: z.literal(PLAN_API_VERSION).optional(),
   nodes: nodesSchema,
   notify: notify.optional(),
+  ...scheduleFields,
 });
 
 /** A plan as written, durations in milliseconds, nothing defaulted. */

@@ -1,3 +1,4 @@
+import type { DeployWindow, Freeze } from './windows';
 /**
  * The normalized plan: what `parsePlan` produces and what workflows receive.
  * Durations are milliseconds, defaults are applied, paths are absolute.
@@ -205,6 +206,13 @@ export interface ApprovalsSpec {
   gates: WaveGate[];
 }
 
+/** When new waves may start: the plan's windows and freezes, then the cluster file's. */
+export interface ScheduleSpec {
+  /** Empty: any time. */
+  windows: DeployWindow[];
+  freezes: Freeze[];
+}
+
 export interface NormalizedPlan {
   apiVersion: typeof PLAN_API_VERSION;
   name: string;
@@ -219,4 +227,6 @@ export interface NormalizedPlan {
   services: ServiceSpec[];
   /** Webhooks told about gates, decisions, rollbacks and the end (plan/notify.ts); absent when there are none. */
   notify?: NotifySpec;
+  /** Absent in plans recorded before windows existed (they had none). */
+  schedule?: ScheduleSpec;
 }

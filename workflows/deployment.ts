@@ -13,6 +13,7 @@ import { PATCHES } from './patches';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
 import { RunBook, now, type DeploymentInput } from './run-book';
+import { WindowKeeper } from './windows';
 
 export type { DeploymentInput } from './run-book';
 
@@ -26,11 +27,12 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
   const gates = new GateKeeper(book, notifier);
   const controls = new Controls(book);
   const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, name, result));
-  registerHandlers(book, gates, controls, children);
+  const windows = new WindowKeeper(book);
+  registerHandlers(book, gates, controls, children, windows);
   book.setRunState('running');
 
   try {
-    await schedule(book, gates, controls, children);
+    await schedule(book, gates, controls, children, windows);
   } catch (err) {
     // Cancelling the workflow (Web UI, `temporal workflow cancel`) is an abort with rollback.
     if (!isCancellation(err)) throw err;
@@ -61,7 +63,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
 }
 
 /** The main loop: start what may start, then wait for anything to change. */
-async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): Promise<void> {
+async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper): Promise<void> {
   const { strategy } = book.plan;
   const history = new HistoryGuard();
   for (;;) {
@@ -82,6 +84,9 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
     if (!controls.paused) {
       for (const name of eligibleServices({ plan: book.plan, waves: book.progress.waves, states: book.states(), mode: strategy.mode })) {
         if (children.size >= strategy.maxParallel) break;
+        // A wave boundary outside the deploy windows or inside a freeze: wait, running steps go on.
+        const wave = book.service(name).wave;
+        if (!windows.mayStart(wave)) continue;
         const held = gates.gatesFor(name).filter((g) => !gatePasses(g));
         const failed = held.find(gateFails);
         if (failed) {
@@ -93,6 +98,7 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
           if (book.service(name).state !== 'awaiting-approval') book.setServiceState(name, 'awaiting-approval');
           continue;
         }
+        windows.started(wave);
         children.start(name, controls.paused);
       }
     }

@@ -1,5 +1,5 @@
 import { patched, setHandler } from '@temporalio/workflow';
-import { abortPayload, approvePayload, clip, decidePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
+import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
 import { Refusal, type GateKeeper } from './gates';
@@ -9,6 +9,7 @@ import {
   approveUpdate,
   decideSignal,
   decideUpdate,
+  overrideFreezeUpdate,
   pauseSignal,
   progressQuery,
   rejectSignal,
@@ -17,6 +18,7 @@ import {
 } from './messages';
 import { PATCHES } from './patches';
 import type { RunBook } from './run-book';
+import type { WindowKeeper } from './windows';
 
 /** Refused messages kept in the audit trail; a flood beyond this is counted, not stored. */
 export const MAX_REFUSED_AUDIT_ENTRIES = 200;
@@ -37,7 +39,7 @@ function actorOf(payload: unknown): string {
  * nothing, so a refused update leaves no trace but its reason; the same messages sent as
  * signals cannot be refused to the sender, so a bad one is recorded as refused.
  */
-export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren): void {
+export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper): void {
   let refusedDropped = 0;
   const refuseSignal = (action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort', payload: unknown, err: unknown) => {
     if (!(err instanceof Refusal)) throw err;
@@ -67,6 +69,12 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
       return { accepted: true as const, action: p.action };
     },
     { validator: (payload) => controls.validateDecision(parsed(parsePayload(decidePayload, payload)).approver) },
+  );
+
+  setHandler(
+    overrideFreezeUpdate,
+    (payload) => ({ accepted: true as const, freeze: windows.override(parsed(parsePayload(overrideFreezePayload, payload)), 'update') }),
+    { validator: (payload) => void windows.validateOverride(parsed(parsePayload(overrideFreezePayload, payload))) },
   );
 
   setHandler(approveSignal, (payload) => {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AbortPayload, ApprovePayload, DecidePayload, PausePayload, RejectPayload } from '../plan/messages';
+import type { OverrideFreezePayload, AbortPayload, ApprovePayload, DecidePayload, PausePayload, RejectPayload } from '../plan/messages';
 import type { GateProgress, RunProgress, ServiceProgress } from './progress';
 
 /**
@@ -15,6 +15,8 @@ export const serviceProgressQuery = defineQuery<ServiceProgress>('serviceProgres
 /** Answer a gate; refused with a reason when it does not apply. Returns the gate after the decision. */
 export const approveUpdate = defineUpdate<GateProgress, [ApprovePayload]>('approve');
 export const rejectUpdate = defineUpdate<GateProgress, [RejectPayload]>('reject');
+/** Let new waves start during the freeze that holds the run (refused when no freeze does). */
+export const overrideFreezeUpdate = defineUpdate<{ accepted: true; freeze: string }, [OverrideFreezePayload]>('overrideFreeze');
 /** Decide what to do about a failed service when the run is paused on it. */
 export const decideUpdate = defineUpdate<{ accepted: true; action: string }, [DecidePayload]>('decide');
 

@@ -32,4 +32,6 @@ export const PATCHES = {
   notifications: 'notifications',
   /** A service whose metric check ended inconclusive under `inconclusive: pause` waits for a decision instead of applying onFailure. */
   inconclusivePauses: 'inconclusive-pauses',
+  /** New waves start only inside the plan's deploy windows and outside its freezes. */
+  deployWindows: 'deploy-windows',
 } as const;

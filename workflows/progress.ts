@@ -62,7 +62,7 @@ export interface GateProgress {
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort' | 'timeout';
+  action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort' | 'timeout' | 'override-freeze';
   /** How it arrived. */
   via: 'update' | 'signal' | 'timer' | 'auto';
   /** Gate id, service, or decision. */
@@ -71,6 +71,16 @@ export interface AuditEntry {
   accepted: boolean;
   /** Why it was refused. */
   reason?: string;
+}
+
+/** A wave held back by the deploy windows or a freeze; the run resumes by itself at `until`. */
+export interface WindowWait {
+  wave: number;
+  kind: 'window' | 'freeze';
+  /** When the wave may start (ISO). */
+  until: string;
+  /** The windows as written, or the freeze's reason. */
+  reason: string;
 }
 
 export interface PendingDecision {
@@ -99,6 +109,8 @@ export interface RunProgress {
   services: Record<string, ServiceProgress>;
   gates: GateProgress[];
   pendingDecision?: PendingDecision;
+  /** Set while a wave waits for its window or for a freeze to end. */
+  windowWait?: WindowWait;
   audit: AuditEntry[];
   /** Refused signals beyond the audit trail's limit, counted only. */
   refusedNotRecorded?: number;

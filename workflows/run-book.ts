@@ -1,7 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { computeWaves } from '../plan/graph';
-import { approveHint } from '../plan/messages';
+import { approveHint, windowWaitLine } from '../plan/messages';
 import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
 import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
@@ -158,6 +158,7 @@ export class RunBook {
     if (open && FINAL_RUN_STATES.includes(p.state)) lines.push(`Gate **${open.id}** not decided before the run ended`);
     else if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
     if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
+    if (p.windowWait) lines.push(windowWaitLine(p.windowWait));
     if (p.failure) lines.push(`Failure: ${p.failure}`);
     return lines.join('\n\n');
   }

@@ -35,10 +35,23 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
       .option('--wave <n>', 'the wave whose gate to answer (default: the only open gate)')
       .option('--service <name>', 'the service whose gate to answer')
       .option('--comment <text>', 'kept in the audit trail')
+      .option('--freeze', 'override the freeze holding the run (needs --reason), instead of answering a gate')
+      .option('--reason <text>', 'why the freeze is overridden; kept in the audit trail')
       .option('--json', 'print the gate as JSON'),
-  ).action((runId: string, flags: SteerFlags) =>
+  ).action((runId: string, flags: SteerFlags & { freeze?: boolean }) =>
     ctx.execute(() =>
-      approveCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: flags.as!, wave: waveNumber(flags.wave), service: flags.service, comment: flags.comment, json: flags.json }),
+      approveCommand({
+        output: ctx.output,
+        connection: settingsFromFlags(flags),
+        runId,
+        as: flags.as!,
+        wave: waveNumber(flags.wave),
+        service: flags.service,
+        comment: flags.comment,
+        freeze: flags.freeze,
+        reason: flags.reason,
+        json: flags.json,
+      }),
     ),
   );
 

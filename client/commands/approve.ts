@@ -1,4 +1,5 @@
-import { approveUpdate } from '../../workflows/messages';
+import { approveUpdate, overrideFreezeUpdate } from '../../workflows/messages';
+import { InvalidInputError } from '../errors';
 import type { ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
 import { refusedAsExit3, withRun } from '../steer';
@@ -14,11 +15,15 @@ export interface ApproveOptions {
   /** The service whose gate to answer. */
   service?: string;
   comment?: string;
+  /** Override the freeze holding the run instead of answering a gate; needs `reason`. */
+  freeze?: boolean;
+  reason?: string;
   json?: boolean;
 }
 
 /** `maestro approve`: answers an open gate as an update, so a refusal comes back with its reason (exit 3). */
 export async function approveCommand(options: ApproveOptions): Promise<void> {
+  if (options.freeze) return overrideFreeze(options);
   const gate = await withRun(options.connection, options.runId, (handle) =>
     refusedAsExit3(() => handle.executeUpdate(approveUpdate, { args: [{ approver: options.as, wave: options.wave, service: options.service, comment: options.comment }] })),
   );
@@ -27,4 +32,14 @@ export async function approveCommand(options: ApproveOptions): Promise<void> {
       ? JSON.stringify(gate)
       : `gate ${gate.id}: ${gate.state} (${gate.approvals.length}/${gate.minApprovals} approvals: ${gate.approvals.map((a) => a.approver).join(', ')})`,
   );
+}
+
+/** `maestro approve --freeze --reason T`: lets new waves start during the freeze holding the run; recorded in the audit trail. */
+async function overrideFreeze(options: ApproveOptions): Promise<void> {
+  if (!options.reason?.trim()) throw new InvalidInputError('approve --freeze: --reason is required (it goes into the audit trail)');
+  if (options.wave !== undefined || options.service !== undefined) throw new InvalidInputError('approve --freeze: a freeze is not a gate; leave out --wave and --service');
+  const result = await withRun(options.connection, options.runId, (handle) =>
+    refusedAsExit3(() => handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver: options.as, reason: options.reason! }] })),
+  );
+  options.output.out(options.json ? JSON.stringify(result) : `freeze "${result.freeze}" overridden by ${options.as}: new waves may start`);
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../plan/durations';
-import { approveHint, decideHint } from '../../plan/messages';
+import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import type { RunEta } from '../run/eta';
 import { readGate, runEnded, shownWave } from '../run/view';
@@ -64,6 +64,7 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
     const due = g.deadline ? `, times out (${g.onTimeout}) in ${elapsed(new Date(nowMs).toISOString(), g.deadline)}` : '';
     lines.push(`gate ${g.id} open${count}${due} — ${approveHint(p.runId, g)}`);
   }
+  if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
   if (p.pendingDecision && !runEnded(p)) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;

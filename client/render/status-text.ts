@@ -1,4 +1,4 @@
-import { approveHint, decideHint } from '../../plan/messages';
+import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import { auditLine } from '../run/events';
 import { readGate, runEnded, shownWave } from '../run/view';
@@ -31,6 +31,7 @@ export function renderStatus(p: RunProgress): string {
     lines.push(`gate ${g.id}: ${state}${gate.approvals ? ` (${gate.approvals})` : ''}${g.reason ? ` — ${g.reason}` : ''}`);
     if (gate.answerable) lines.push(`  approve: ${approveHint(p.runId, g)}`);
   }
+  if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
   if (p.pendingDecision && !runEnded(p)) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${p.failure}`);
   for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);

@@ -1,13 +1,13 @@
 import { formatDuration } from '../../plan/durations';
 import { FINAL_RUN_STATES, type AuditEntry, type GateProgress, type RunProgress, type ServiceProgress, type StepProgress } from '../../workflows/progress';
 import { isSettled } from '../../plan/scheduling';
-import { approveHint, decideHint } from '../../plan/messages';
+import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
 import { oneLine } from '../render/table';
 import { readGate } from './view';
 
 /** One thing that happened in a run, as `watch` prints it on a pipe (one line each). */
 export interface WatchEvent {
-  kind: 'run' | 'service' | 'step' | 'gate' | 'decision' | 'audit';
+  kind: 'run' | 'service' | 'step' | 'gate' | 'decision' | 'audit' | 'window';
   runId: string;
   /** Service, `service/step`, or gate id. */
   subject?: string;
@@ -42,6 +42,10 @@ export function diffProgress(prev: RunProgress | undefined, next: RunProgress): 
   if (next.pendingDecision && next.pendingDecision.since !== prev?.pendingDecision?.since) {
     const d = next.pendingDecision;
     events.push({ kind: 'decision', runId, subject: d.service, state: 'pending', text: `decision needed on ${d.service}: ${oneLine(d.error)} — ${decideHint(runId)}` });
+  }
+  const wait = next.windowWait;
+  if (wait && (wait.until !== prev?.windowWait?.until || wait.wave !== prev?.windowWait?.wave)) {
+    events.push({ kind: 'window', runId, subject: `wave-${wait.wave}`, state: wait.kind, text: windowWaitLine(wait) });
   }
   // Attaching to a run that already ended still closes with its final line.
   if ((prev && prev.state !== next.state) || (!prev && FINAL_RUN_STATES.includes(next.state))) {

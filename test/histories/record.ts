@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
 import { notifyWorkflowId, serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
-import { abortSignal, approveSignal, approveUpdate, decideUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { abortSignal, approveSignal, approveUpdate, decideUpdate, overrideFreezeUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
@@ -123,6 +123,21 @@ describe('record replay histories', () => {
     await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2, comment: 'go' }] });
     expect((await run.finished()).outcome.state).toBe('succeeded');
     await save(env.client, run, 'approval', 'gate before wave 2: a refused approve signal, pause, resume, approved by update');
+  });
+
+  it('freeze override: a run held by a freeze, overridden by update, then its waves run', async () => {
+    const now = Date.now();
+    const p = plan('freeze-override', {
+      freezes: [{ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 48 * 3_600_000).toISOString(), reason: 'year-end' }],
+      windows: ['Mon-Sun 00:00-24:00 UTC'],
+      approvals: { approvers: ['ops-lead'] },
+      services: { first: { node: 'macpro51', steps: [step(join(tempDir(), 'log'), 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(join(tempDir(), 'log'), 'x')] } },
+    });
+    const run = await startRun(env, p);
+    await waitFor('the freeze to hold the run', async () => (await run.handle.query(progressQuery)).windowWait?.kind === 'freeze');
+    await run.handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver: 'ops-lead', reason: 'hotfix' }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'freeze-override', 'a freeze holds wave 1 (patch deploy-windows); overridden by update with a reason; an always-open window');
   });
 
   it('pause on failure: the operator decides to retry', async () => {
