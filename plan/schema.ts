@@ -157,13 +157,13 @@ const instant = z.iso.datetime({ offset: true, error: 'expected a date and time 
 
 /** An absolute range in which no new wave starts without an override. */
 const freeze = z
-  .strictObject({ from: instant, to: instant, reason: z.string().min(1, { error: 'a freeze needs a reason' }) })
+  .strictObject({ from: instant, to: instant, reason: z.string().min(1, { error: 'a freeze needs a reason' }).max(500) })
   .superRefine((f, ctx) => {
     if (f.to <= f.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'the freeze ends before it starts', params: { code: ISSUE_CODES.invalidWindow } });
   })
   .transform((f) => ({ fromMs: f.from, toMs: f.to, reason: f.reason }));
 
-const scheduleFields = { windows: z.array(deployWindow).optional(), freezes: z.array(freeze).optional() };
+const scheduleFields = { windows: z.array(deployWindow).max(LIMITS.listEntries).optional(), freezes: z.array(freeze).max(LIMITS.listEntries).optional() };
 
 export const planSchema = z.strictObject({
   apiVersion: z.literal(PLAN_API_VERSION),
