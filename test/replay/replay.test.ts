@@ -34,6 +34,7 @@ describe('replay of recorded histories', () => {
       'continue',
       'decide-skip',
       'encrypted-rollback',
+      'freeze-override',
       'history-limit',
       'inconclusive-pause',
       'malformed-pause',
