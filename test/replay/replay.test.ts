@@ -53,6 +53,7 @@ describe('replay of recorded histories', () => {
 
   it.each([
     ['busy-node', PATCHES.busyNodeNotDown],
+    ['freeze-override', PATCHES.deployWindows],
     ['history-limit', PATCHES.stopBeforeHistoryLimit],
     ['malformed-pause', PATCHES.refuseMalformedPause],
   ])('%s went down the path of patch %s', (name, patch) => {
