@@ -21,7 +21,7 @@ export function parseWorkerIdentity(identity: string): WorkerIdentity | undefine
   return { role: m[1]!, host: m[2]!, pid: Number(m[3]), os: m[4]!, arch: m[5]!, version: m[6]!, ...(m[7] ? { note: m[7] } : {}) };
 }
 
-/** The node a node worker's identity names (`node:<name>`), else undefined. */
-export function identityNode(identity: WorkerIdentity | undefined): string | undefined {
-  return identity?.role.startsWith('node:') ? identity.role.slice('node:'.length) : undefined;
+/** The nodes a node worker's identity names (`node:<name>`, or `node:a,b` for a process's presence), else none. */
+export function identityNodes(identity: WorkerIdentity | undefined): string[] {
+  return identity?.role.startsWith('node:') ? identity.role.slice('node:'.length).split(',').filter(Boolean) : [];
 }

@@ -3,8 +3,16 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { NODES_TASK_QUEUE } from '../plan/task-queues';
 
 /**
- * A node worker's presence: one idle poller on the shared nodes queue, with the node worker's
- * own identity (`node:<name> <host>:<pid> <os>/<arch> maestro/<version>`), so one
+ * The presence identity of a process's node workers: a node worker's identity with every node
+ * of the process in its role (`node:a,b <host>:<pid> <os>/<arch> maestro/<version>`). One per
+ * process: the SDK refuses two workers on one task queue in one process.
+ */
+export function presenceIdentity(nodes: readonly string[], nodeWorkerIdentity: string): string {
+  return nodeWorkerIdentity.replace(/^\S+/, `node:${nodes.join(',')}`);
+}
+
+/**
+ * A process's node presence: one idle poller on the shared nodes queue, so one
  * DescribeTaskQueue lists every node that polls, declared anywhere or not.
  */
 export async function createPresenceWorker(options: { connection: NativeConnection; namespace: string; identity: string }): Promise<Worker> {

@@ -5,7 +5,7 @@ import { maestroDataConverter } from '../connection/codec';
 import { connectionOptions, type ConnectionSettings } from '../connection/settings';
 import { createNodeWorker } from './node-worker';
 import { createNodeLivenessWorker } from './node-liveness';
-import { createPresenceWorker } from './presence-worker';
+import { createPresenceWorker, presenceIdentity } from './presence-worker';
 import { sharedLauncher } from '../activities/launcher';
 import { createMaestroMetrics } from './metrics';
 import type { MetricsServer } from './metrics-server';
@@ -47,13 +47,14 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     const workers: Worker[] = [];
     if (options.orchestrator) await prepareOrRefuse(connection, namespace, logger);
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter, logger: logger.child({ worker: 'orchestrator' }) }));
-    // Each node also shows itself on the shared nodes queue, with its step worker's identity (`maestro nodes` finds it there).
-    const presence: Worker[] = [];
+    const stepWorkers: Worker[] = [];
     for (const node of options.nodes) {
       const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics });
+      stepWorkers.push(stepWorker);
       workers.push(stepWorker, await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
-      presence.push(await createPresenceWorker({ connection, namespace, identity: stepWorker.options.identity }));
     }
+    // The process's nodes show themselves on the shared nodes queue (`maestro nodes` finds them there).
+    const presence = stepWorkers.length ? [await createPresenceWorker({ connection, namespace, identity: presenceIdentity(options.nodes, stepWorkers[0]!.options.identity) })] : [];
     if (options.metrics && metrics) {
       const launcher = options.nodes.length > 0 && workerTuning().commandLauncher ? sharedLauncher() : undefined;
       metricsServer = await serveWorkerMetrics({ endpoint: options.metrics, metrics, connection, namespace, workers, orchestrator: options.orchestrator, launcher, logger });

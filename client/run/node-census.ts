@@ -1,4 +1,4 @@
-import { identityNode, parseWorkerIdentity } from '../../connection/worker-identity';
+import { identityNodes, parseWorkerIdentity } from '../../connection/worker-identity';
 import type { NodeSpec } from '../../plan/types';
 import type { QueueStatus } from './pollers';
 
@@ -46,9 +46,9 @@ export function osArchMismatch(node: Pick<NodeSpec, 'name' | 'os' | 'arch'>, wor
 export function undeclaredNodes(presence: QueueStatus, declared: ReadonlySet<string>): Map<string, Array<{ identity: string; lastSeen?: string }>> {
   const found = new Map<string, Array<{ identity: string; lastSeen?: string }>>();
   for (const w of presence.workers) {
-    const name = identityNode(parseWorkerIdentity(w.identity));
-    if (name === undefined || declared.has(name)) continue;
-    found.set(name, [...(found.get(name) ?? []), w]);
+    for (const name of identityNodes(parseWorkerIdentity(w.identity))) {
+      if (!declared.has(name)) found.set(name, [...(found.get(name) ?? []), w]);
+    }
   }
   return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }

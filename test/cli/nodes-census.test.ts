@@ -24,8 +24,9 @@ const clusterFile = join(dir, 'maestro.cluster.yaml');
 let address: string;
 const workers: Spawned[] = [];
 
-async function startWorker(node: string): Promise<Spawned> {
-  const worker = spawnMaestro(['worker', '--node', node, '--address', address]);
+async function startWorker(...nodes: string[]): Promise<Spawned> {
+  const node = nodes.join(', ');
+  const worker = spawnMaestro(['worker', ...nodes.flatMap((n) => ['--node', n]), '--address', address]);
   workers.push(worker);
   await Promise.race([
     waitFor(`worker ${node} to poll`, () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
@@ -47,17 +48,19 @@ beforeAll(async () => {
   address = server.address;
   writeFileSync(clusterFile, `nodes:\n  build: { os: ${other.os}, arch: ${other.arch}, roles: [build] }\n  ghost: { os: ${real.os}, arch: ${real.arch}, roles: [spare] }\n  spare: { os: ${real.os}, arch: ${real.arch}, roles: [spare] }\n`);
   // Both started without the cluster file (none in the project root): one undeclared, one contradicting it.
-  await Promise.all([startWorker('edge-1'), startWorker('build')]);
+  // edge-1 and edge-2 share a process, as `maestro dev` or `worker --node a --node b` run them.
+  await Promise.all([startWorker('edge-1', 'edge-2'), startWorker('build')]);
 }, 180_000);
 
 afterAll(killSpawned);
 
 describe('maestro nodes', () => {
   it('lists a node whose worker polls but that no cluster file declares, with host, os/arch and version', async () => {
-    const { report } = await waitFor('edge-1 to show', async () => {
+    const { report } = await waitFor('edge-1 and edge-2 to show', async () => {
       const r = await nodesJson();
-      return r.report.nodes.some((n) => n.node === 'edge-1') && r;
+      return r.report.nodes.some((n) => n.node === 'edge-2') && r;
     }, 30_000, 250);
+    expect(report.nodes.filter((n) => !n.declared).map((n) => n.node)).toEqual(['edge-1', 'edge-2']);
     const edge = report.nodes.find((n) => n.node === 'edge-1')!;
     expect(edge).toMatchObject({ declared: false, up: true, os: real.os, arch: real.arch, taskQueue: 'maestro-node-edge-1' });
     expect(edge.workers).toEqual([expect.objectContaining({ host: hostname(), os: real.os, arch: real.arch, version: maestroVersion(), live: true })]);
