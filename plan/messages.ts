@@ -87,6 +87,24 @@ export interface OverrideFreezePayload {
 }
 export const overrideFreezePayload: PayloadSchema<OverrideFreezePayload> = { fields: { approver, reason: text({ min: 1, max: 2000, trim: true }) } };
 
+/**
+ * A live change to a running run (`maestro tune`): exactly one of the four settings. Flat on the
+ * wire so the Temporal CLI can send it (`--input '{"approver":"ops","excludeNode":"macpro51"}'`);
+ * plan/tuning.ts turns it into a TuneChange.
+ */
+export interface TunePayload {
+  approver: string;
+  maxParallel?: number;
+  excludeNode?: string;
+  includeNode?: string;
+  pauseAfterWave?: number;
+  comment?: string;
+}
+const nodeName = optional(text({ min: 1, max: 200, trim: true }));
+export const tunePayload: PayloadSchema<TunePayload> = {
+  fields: { approver, maxParallel: optional(positiveInt), excludeNode: nodeName, includeNode: nodeName, pauseAfterWave: optional(positiveInt), comment },
+};
+
 export const DECISIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
 export type Decision = (typeof DECISIONS)[number];
 

@@ -17,6 +17,7 @@ import { PATCHES } from './patches';
 import type { LegacyServiceOutcome, LegacyUndoOutcome, RollbackFailure, ServiceProgress, ServiceResult, StepProgress } from './progress';
 import { now, type RunBook } from './run-book';
 import { SERVICE_CANCELLED, SERVICE_FAILED, serviceWorkflow } from './service';
+import type { Tuner } from './tuning';
 import { serviceUndoWorkflow } from './service-undo';
 
 /**
@@ -43,6 +44,7 @@ export class ServiceChildren {
   constructor(
     private readonly book: RunBook,
     private readonly onSettled: (service: string, result: ChildResult) => void,
+    private readonly tuner: Pick<Tuner, 'candidates'>,
   ) {}
 
   get size(): number {
@@ -90,9 +92,9 @@ export class ServiceChildren {
     this.childPaused.set(name, paused);
   }
 
-  /** The service's routed nodes, those this run found down last. */
+  /** The service's routed nodes without those excluded by `maestro tune`, those this run found down last. */
   private candidates(name: string): string[] {
-    const routed = this.book.routes[name] ?? [];
+    const routed = this.tuner.candidates(this.book.routes[name] ?? []);
     const down = this.book.nodesDown;
     // patched() only where the order changes, so runs that never lost a node carry no marker.
     if (!routed.some((n) => down.has(n)) || !patched(PATCHES.avoidKnownDownNodes)) return routed;

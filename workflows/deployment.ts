@@ -13,6 +13,7 @@ import { PATCHES } from './patches';
 import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
 import { RunBook, now, type DeploymentInput } from './run-book';
+import { Tuner } from './tuning';
 import { WindowKeeper } from './windows';
 
 export type { DeploymentInput } from './run-book';
@@ -26,13 +27,14 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
   const notifier = new Notifier(book);
   const gates = new GateKeeper(book, notifier);
   const controls = new Controls(book);
-  const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, name, result));
+  const tuner = new Tuner(book, controls);
+  const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, name, result), tuner);
   const windows = new WindowKeeper(book);
-  registerHandlers(book, gates, controls, children, windows);
+  registerHandlers(book, gates, controls, children, windows, tuner);
   book.setRunState('running');
 
   try {
-    await schedule(book, gates, controls, children, windows);
+    await schedule(book, gates, controls, children, windows, tuner);
   } catch (err) {
     // Cancelling the workflow (Web UI, `temporal workflow cancel`) is an abort with rollback.
     if (!isCancellation(err)) throw err;
@@ -63,7 +65,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
 }
 
 /** The main loop: start what may start, then wait for anything to change. */
-async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper): Promise<void> {
+async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper, tuner: Tuner): Promise<void> {
   const { strategy } = book.plan;
   const history = new HistoryGuard();
   for (;;) {
@@ -81,11 +83,14 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
     for (const s of Object.values(book.progress.services)) {
       if (s.state === 'awaiting-approval' && gates.gatesFor(s.name).every((g) => gatePasses(g) || gateFails(g))) book.setServiceState(s.name, 'pending');
     }
+    // `maestro tune --pause-after-wave N`: waves 1..N have settled, later ones wait for resume.
+    tuner.pauseIfDue();
     if (!controls.paused) {
       for (const name of eligibleServices({ plan: book.plan, waves: book.progress.waves, states: book.states(), mode: strategy.mode })) {
-        if (children.size >= strategy.maxParallel) break;
+        if (children.size >= tuner.maxParallel) break;
         // A wave boundary outside the deploy windows or inside a freeze: wait, running steps go on.
         const wave = book.service(name).wave;
+        if (!tuner.mayStart(wave)) continue;
         if (!windows.mayStart(wave)) continue;
         const held = gates.gatesFor(name).filter((g) => !gatePasses(g));
         const failed = held.find(gateFails);

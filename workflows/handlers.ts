@@ -1,5 +1,5 @@
 import { patched, setHandler } from '@temporalio/workflow';
-import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload } from '../plan/messages';
+import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
 import { Refusal, type GateKeeper } from './gates';
@@ -11,6 +11,7 @@ import {
   decideUpdate,
   overrideFreezeUpdate,
   pauseSignal,
+  tuneUpdate,
   progressQuery,
   rejectSignal,
   rejectUpdate,
@@ -18,6 +19,7 @@ import {
 } from './messages';
 import { PATCHES } from './patches';
 import type { RunBook } from './run-book';
+import type { Tuner } from './tuning';
 import type { WindowKeeper } from './windows';
 
 /** Refused messages kept in the audit trail; a flood beyond this is counted, not stored. */
@@ -39,7 +41,7 @@ function actorOf(payload: unknown): string {
  * nothing, so a refused update leaves no trace but its reason; the same messages sent as
  * signals cannot be refused to the sender, so a bad one is recorded as refused.
  */
-export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper): void {
+export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper, tuner: Tuner): void {
   let refusedDropped = 0;
   const refuseSignal = (action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort', payload: unknown, err: unknown) => {
     if (!(err instanceof Refusal)) throw err;
@@ -76,6 +78,10 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     (payload) => ({ accepted: true as const, freeze: windows.override(parsed(parsePayload(overrideFreezePayload, payload)), 'update') }),
     { validator: (payload) => void windows.validateOverride(parsed(parsePayload(overrideFreezePayload, payload))) },
   );
+
+  setHandler(tuneUpdate, (payload) => tuner.apply(parsed(parsePayload(tunePayload, payload))), {
+    validator: (payload) => void tuner.validate(parsed(parsePayload(tunePayload, payload))),
+  });
 
   setHandler(approveSignal, (payload) => {
     try {

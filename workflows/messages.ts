@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OverrideFreezePayload, AbortPayload, ApprovePayload, DecidePayload, PausePayload, RejectPayload } from '../plan/messages';
+import type { OverrideFreezePayload, AbortPayload, ApprovePayload, DecidePayload, PausePayload, RejectPayload, TunePayload } from '../plan/messages';
+import type { TuneResult } from './tuning';
 import type { GateProgress, RunProgress, ServiceProgress } from './progress';
 
 /**
@@ -17,6 +18,8 @@ export const approveUpdate = defineUpdate<GateProgress, [ApprovePayload]>('appro
 export const rejectUpdate = defineUpdate<GateProgress, [RejectPayload]>('reject');
 /** Let new waves start during the freeze that holds the run (refused when no freeze does). */
 export const overrideFreezeUpdate = defineUpdate<{ accepted: true; freeze: string }, [OverrideFreezePayload]>('overrideFreeze');
+/** A live change to the run (`maestro tune`); refused with the reason when impossible now. */
+export const tuneUpdate = defineUpdate<TuneResult, [TunePayload]>('tune');
 /** Decide what to do about a failed service when the run is paused on it. */
 export const decideUpdate = defineUpdate<{ accepted: true; action: string }, [DecidePayload]>('decide');
 

@@ -34,4 +34,6 @@ export const PATCHES = {
   inconclusivePauses: 'inconclusive-pauses',
   /** New waves start only inside the plan's deploy windows and outside its freezes. */
   deployWindows: 'deploy-windows',
+  /** Live changes (`maestro tune`): maxParallel, excluded nodes and a pause after a wave, from an accepted `tune` update on. */
+  liveTuning: 'live-tuning',
 } as const;

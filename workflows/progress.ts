@@ -1,6 +1,7 @@
 import type { GateState, RunState, ServiceState, StepState } from '../plan/states';
 import type { StepKind } from '../plan/types';
 import type { CommandSpec, EnvValue, RetrySpec } from '../plan/types';
+import type { Tuning } from '../plan/tuning';
 import type { FinalRecord } from './final-record';
 
 /** What the `progress` queries return, and what runs end with. Plain JSON; times are ISO strings. */
@@ -62,7 +63,7 @@ export interface GateProgress {
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort' | 'timeout' | 'override-freeze';
+  action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort' | 'timeout' | 'override-freeze' | 'tune';
   /** How it arrived. */
   via: 'update' | 'signal' | 'timer' | 'auto';
   /** Gate id, service, or decision. */
@@ -111,6 +112,8 @@ export interface RunProgress {
   pendingDecision?: PendingDecision;
   /** Set while a wave waits for its window or for a freeze to end. */
   windowWait?: WindowWait;
+  /** What live changes (`maestro tune`) made of the plan's settings; absent until the first one. */
+  tuning?: Tuning;
   audit: AuditEntry[];
   /** Refused signals beyond the audit trail's limit, counted only. */
   refusedNotRecorded?: number;

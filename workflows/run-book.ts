@@ -2,6 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { computeWaves } from '../plan/graph';
 import { approveHint, windowWaitLine } from '../plan/messages';
+import { tuningLine } from '../plan/tuning';
 import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
 import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
@@ -159,6 +160,8 @@ export class RunBook {
     else if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
     if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
     if (p.windowWait) lines.push(windowWaitLine(p.windowWait));
+    const tuned = tuningLine(p.tuning);
+    if (tuned && !FINAL_RUN_STATES.includes(p.state)) lines.push(tuned);
     if (p.failure) lines.push(`Failure: ${p.failure}`);
     return lines.join('\n\n');
   }

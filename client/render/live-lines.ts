@@ -1,5 +1,6 @@
 import { formatDuration } from '../../plan/durations';
 import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
+import { tuningLine } from '../../plan/tuning';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import type { RunEta } from '../run/eta';
 import { readGate, runEnded, shownWave } from '../run/view';
@@ -65,6 +66,8 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
     lines.push(`gate ${g.id} open${count}${due} — ${approveHint(p.runId, g)}`);
   }
   if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
+  const tuned = tuningLine(p.tuning);
+  if (tuned && !runEnded(p)) lines.push(tuned);
   if (p.pendingDecision && !runEnded(p)) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;

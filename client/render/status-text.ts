@@ -1,4 +1,5 @@
 import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
+import { tuningLine } from '../../plan/tuning';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
 import { auditLine } from '../run/events';
 import { readGate, runEnded, shownWave } from '../run/view';
@@ -32,6 +33,8 @@ export function renderStatus(p: RunProgress): string {
     if (gate.answerable) lines.push(`  approve: ${approveHint(p.runId, g)}`);
   }
   if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
+  const tuned = tuningLine(p.tuning);
+  if (tuned) lines.push(tuned);
   if (p.pendingDecision && !runEnded(p)) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${p.failure}`);
   for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
