@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { maestroDataConverter } from '../../connection/codec';
 import type { NormalizedPlan } from '../../plan/types';
 import { notifyWorkflowId, serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
-import { abortSignal, approveSignal, approveUpdate, decideUpdate, overrideFreezeUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { abortSignal, approveSignal, approveUpdate, decideUpdate, overrideFreezeUpdate, pauseSignal, progressQuery, resumeSignal, tuneUpdate } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
@@ -123,6 +123,25 @@ describe('record replay histories', () => {
     await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2, comment: 'go' }] });
     expect((await run.finished()).outcome.state).toBe('succeeded');
     await save(env.client, run, 'approval', 'gate before wave 2: a refused approve signal, pause, resume, approved by update');
+  });
+
+  it('tune: a node excluded and max-parallel lowered while a gate holds wave 2', async () => {
+    const log = join(tempDir(), 'log');
+    const p = plan('tune', {
+      approvals: { approvers: ['ops-lead'], gates: [{ beforeWave: 2 }] },
+      services: {
+        a: { node: 'macpro51', steps: [step(log, 'x')] },
+        b: { requires: { os: 'darwin' }, dependsOn: ['a'], steps: [step(log, 'x')] },
+        c: { requires: { os: 'darwin' }, dependsOn: ['a'], steps: [step(log, 'x')] },
+      },
+    });
+    const run = await startRun(env, p);
+    await waitFor('the gate', async () => (await run.handle.query(progressQuery)).gates.some((g) => g.state === 'open'));
+    await run.handle.executeUpdate(tuneUpdate, { args: [{ approver: 'ops-lead', excludeNode: 'mac-studio' }] });
+    await run.handle.executeUpdate(tuneUpdate, { args: [{ approver: 'ops-lead', maxParallel: 1 }] });
+    await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', wave: 2 }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'tune', 'live changes (patch live-tuning): mac-studio excluded and max-parallel 1 while the wave-2 gate is open; b and c run one after the other on macbook-air');
   });
 
   it('freeze override: a run held by a freeze, overridden by update, then its waves run', async () => {

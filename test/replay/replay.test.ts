@@ -45,6 +45,7 @@ describe('replay of recorded histories', () => {
       'rollback-incomplete',
       'rollback',
       'success',
+      'tune',
     ]);
     for (const s of scenarios) expect(new Set(s.workflows.map((w) => w.workflowType)).has('deploymentWorkflow')).toBe(true);
     // The notification children replay too: gate-opened, rollback-started, rollback-finished.
@@ -54,6 +55,7 @@ describe('replay of recorded histories', () => {
   it.each([
     ['busy-node', PATCHES.busyNodeNotDown],
     ['freeze-override', PATCHES.deployWindows],
+    ['tune', PATCHES.liveTuning],
     ['history-limit', PATCHES.stopBeforeHistoryLimit],
     ['malformed-pause', PATCHES.refuseMalformedPause],
   ])('%s went down the path of patch %s', (name, patch) => {
