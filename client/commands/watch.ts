@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { serviceWorkflowId } from '../../workflows/ids';
 import { FINAL_RUN_STATES, type RunProgress } from '../../workflows/progress';
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
@@ -11,7 +10,7 @@ import { etaText, liveLines } from '../render/live-lines';
 import { oneLine } from '../render/table';
 import { estimateRun } from '../run/eta';
 import { diffProgress, type WatchEvent } from '../run/events';
-import { fetchRunInput, liveStepDetails } from '../run/history';
+import { fetchRunInput, withLiveSteps } from '../run/history';
 import { learnHistory } from '../simulate/learn';
 import { LiveView } from '../render/live-view';
 
@@ -124,21 +123,6 @@ export async function watchCommand(options: WatchOptions): Promise<number> {
   return withClient(options.connection, async (client) => {
     return (await watchRun({ client, runId: options.runId, output: options.output, json: options.json, pollMs: options.pollMs })).exitCode;
   });
-}
-
-/** The live view shows a running step's latest output line and attempt, as its heartbeats tell. */
-async function withLiveSteps(client: Client, progress: RunProgress): Promise<void> {
-  await Promise.all(
-    Object.values(progress.services)
-      .filter((s) => s.state === 'running')
-      .map(async (s) => {
-        const step = s.steps.find((x) => x.name === s.currentStep && x.state === 'running');
-        const live = step && (await liveStepDetails(client, serviceWorkflowId(progress.runId, s.name)).catch(() => undefined));
-        if (!step || !live) return;
-        step.attempts = Math.max(step.attempts, live.attempts);
-        step.lastLine = live.lastLine ?? step.lastLine;
-      }),
-  );
 }
 
 function required(runId: string | undefined): string {

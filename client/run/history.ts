@@ -4,6 +4,8 @@ import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@
 import { temporal } from '@temporalio/proto';
 import type { CommandFailedDetails, RunCommandResult } from '../../activities';
 import type { DeploymentInput } from '../../workflows/deployment';
+import { serviceWorkflowId } from '../../workflows/ids';
+import type { RunProgress } from '../../workflows/progress';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -75,4 +77,22 @@ export async function liveStepDetails(client: Client, workflowId: string): Promi
   const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, pending.heartbeatDetails?.payloads);
   const lastLine = (details as { lastLine?: string; lastObservation?: string } | undefined)?.lastLine ?? (details as { lastObservation?: string } | undefined)?.lastObservation;
   return { lastLine, attempts: pending.attempt ?? 1 };
+}
+
+/**
+ * A running step's latest output line (a metric check's resolved query and values) and attempt, as
+ * its heartbeats tell, written into `progress` (`watch` and `status` show them).
+ */
+export async function withLiveSteps(client: Client, progress: RunProgress): Promise<void> {
+  await Promise.all(
+    Object.values(progress.services)
+      .filter((s) => s.state === 'running')
+      .map(async (s) => {
+        const step = s.steps.find((x) => x.name === s.currentStep && x.state === 'running');
+        const live = step && (await liveStepDetails(client, serviceWorkflowId(progress.runId, s.name)).catch(() => undefined));
+        if (!step || !live) return;
+        step.attempts = Math.max(step.attempts, live.attempts);
+        step.lastLine = live.lastLine ?? step.lastLine;
+      }),
+  );
 }

@@ -83,6 +83,25 @@ describe('an inconclusive metric check (real Prometheus, real dev server)', () =
     expect(logLines(log)).toEqual(['api deploy do macpro51', 'api deploy undo macpro51']);
   });
 
+  it('status shows a running check\'s resolved query and last values (from its heartbeats)', async () => {
+    const p = planFrom(
+      JSON.stringify({
+        apiVersion: 'maestro/v1',
+        name: 'analysis-live',
+        services: { api: { node: 'macpro51', steps: [{ name: 'analysis', check: { prometheus: { url: prometheus.url, query: 'max(app_error_ratio)', failureCondition: '> 0.05' }, interval: '200ms', successes: 1000, timeout: '10m' } }] } },
+      }),
+    );
+    const run = await startRun(env, p);
+    const line = 'query max(app_error_ratio) = [0.01]: good (bad when any value > 0.05)';
+    const status = await waitFor('status to show the last probe', async () => {
+      const r = await cli('status', run.runId);
+      return r.out.includes(line) && r;
+    });
+    expect(status.code).toBe(0);
+    expect((await cli('abort', run.runId, '--as', 'ops-lead')).code).toBe(0);
+    expect((await run.finished()).outcome.state).toBe('aborted');
+  });
+
   it('with inconclusive: wait, fails the check at its timeout and applies onFailure (no decision asked)', async () => {
     const run = await startRun(env, plan('inconclusive-wait', join(tempDir(), 'log'), 'wait'));
     const { outcome, progress } = await run.finished();
