@@ -24,6 +24,11 @@ export const FAILURE_TYPES = {
   notificationRefused: 'NotificationRefused',
   /** The step itself is malformed (empty argv, bad `host:port`, no target). Non-retryable. */
   invalidStep: 'InvalidStep',
+  /**
+   * The node refused the step: not signed, signed by a key its trust file does not allow
+   * maestro-plan, tampered, expired, or signed for another run. Nothing ran. Non-retryable.
+   */
+  untrustedStep: 'UntrustedStep',
 } as const;
 
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];

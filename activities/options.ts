@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { sharedLauncher } from './launcher';
 import type { TailLimits } from './output-tail';
 import type { Spawner } from './spawn';
+import type { StepTrust } from './step-guard';
 
 /** What the step activities need from the worker that hosts them. */
 export interface ActivityDeps {
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   env?: NodeJS.ProcessEnv;
   /** Name of the node this worker serves: `MAESTRO_NODE`, and `node` in results. */
   nodeName: string;
+  /** What this node may run: steps of plans signed by keys of its trust file, or (insecure) anything. */
+  trust: StepTrust;
   /** Between SIGTERM and SIGKILL when a command's process group is stopped. Default 5000 ms. */
   killGraceMs?: number;
   /** A running command or check heartbeats at least this often, news or not. Default 1000 ms. */
@@ -34,6 +37,7 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
     logger: deps.logger,
     env: deps.env ?? process.env,
     nodeName: deps.nodeName,
+    trust: deps.trust,
     killGraceMs: deps.killGraceMs ?? 5_000,
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1_000,
     heartbeatThrottleMs: deps.heartbeatThrottleMs ?? 250,

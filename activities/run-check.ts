@@ -4,6 +4,7 @@ import { upgradeCheck, type RecordedCheck } from '../plan/upgrade';
 import { FAILURE_TYPES } from './failure-types';
 import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
+import { createStepGuard } from './step-guard';
 import { parseHostPort, probeHttp, probeTcp, type Probe } from './probes';
 import { probePrometheus } from './prometheus-probe';
 import { stepLabel } from './run-command';
@@ -44,9 +45,10 @@ function proberFor(input: CheckSpec | RecordedCheck, where: string): Prober {
 }
 
 export function createRunCheck(deps: ResolvedDeps) {
+  const guard = createStepGuard(deps.trust);
   return async function runCheck(input: RunCheckInput): Promise<CheckResult> {
     const ctx = Context.current();
-    const { check, context } = input;
+    const { context } = input;
     const where = stepLabel(context);
     const log = deps.logger.child({
       plan: context.plan,
@@ -56,7 +58,16 @@ export function createRunCheck(deps: ResolvedDeps) {
       node: deps.nodeName,
       attempt: ctx.info.attempt,
     });
-    const probe = proberFor(check, where);
+    let signedCheck: RunCheckInput['check'];
+    try {
+      // The check probed is the signed one: an unsigned target could point a node anywhere.
+      signedCheck = guard.check(input, ctx.info, where).check;
+    } catch (err) {
+      log.warn({ err }, 'step refused');
+      throw err;
+    }
+    const probe = proberFor(signedCheck, where);
+    const check = upgradeCheck(signedCheck);
     const cancel = ctx.cancellationSignal;
     const started = Date.now();
     const deadline = started + check.timeoutMs;

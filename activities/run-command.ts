@@ -7,6 +7,7 @@ import { Heartbeater } from './heartbeater';
 import type { ResolvedDeps } from './options';
 import { OutputTail } from './output-tail';
 import { createRedactor, inheritedEnv, resolveEnv, runSecretValues } from './secrets';
+import { createStepGuard, type TrustedCommand } from './step-guard';
 import { supervise, type Outcome } from './supervise';
 import type {
   CommandFailedDetails,
@@ -50,6 +51,7 @@ function withLines(message: string, tail: OutputTail): string {
 }
 
 export function createRunCommand(deps: ResolvedDeps) {
+  const guard = createStepGuard(deps.trust);
   return async function runCommand(input: RunCommandInput): Promise<RunCommandResult> {
     const ctx = Context.current();
     const { context } = input;
@@ -65,22 +67,30 @@ export function createRunCommand(deps: ResolvedDeps) {
       attempt,
     });
 
-    const [file, args] = toArgv(input.command, where);
-    if (!(input.timeoutMs > 0)) {
+    let step: TrustedCommand;
+    try {
+      // Before anything else: an untrusted step must not even resolve its secrets.
+      step = guard.command(input, ctx.info, where);
+    } catch (err) {
+      log.warn({ err }, 'step refused');
+      throw err;
+    }
+    const [file, args] = toArgv(step.command, where);
+    if (!(step.timeoutMs > 0)) {
       throw ApplicationFailure.nonRetryable(`${where}: timeout must be positive`, FAILURE_TYPES.invalidStep);
     }
-    const { vars, secrets } = resolveEnv(input.env, deps.env, where);
+    const { vars, secrets } = resolveEnv(step.env, deps.env, where);
     // Every fromEnv value of the run, not only this step's: another step may print $NEON_URL.
     const redactor = createRedactor([...secrets, ...runSecretValues(context.runSecretEnv, deps.env)]);
-    await assertDirectory(input.cwd, where);
+    await assertDirectory(step.cwd, where);
     ctx.cancellationSignal.throwIfAborted();
 
     const env: NodeJS.ProcessEnv = {
       ...inheritedEnv(process.env),
       ...vars,
       // Last, so a plan cannot shadow them.
-      MAESTRO_PLAN: context.plan,
-      MAESTRO_RUN_ID: context.runId,
+      MAESTRO_PLAN: step.plan,
+      MAESTRO_RUN_ID: step.runId,
       MAESTRO_SERVICE: context.service,
       MAESTRO_STEP: context.step,
       MAESTRO_NODE: deps.nodeName,
@@ -92,17 +102,17 @@ export function createRunCommand(deps: ResolvedDeps) {
     const details = (): RunCommandHeartbeat => ({ lastLine: tail.lastLine() });
     const heartbeater = new Heartbeater(() => ctx.heartbeat(details()), deps.heartbeatIntervalMs, deps.heartbeatThrottleMs);
 
-    const commandText = redactor.redact('shell' in input.command ? input.command.shell : JSON.stringify(input.command.argv));
-    log.info({ command: commandText, cwd: input.cwd, timeoutMs: input.timeoutMs }, 'command started');
+    const commandText = redactor.redact('shell' in step.command ? step.command.shell : JSON.stringify(step.command.argv));
+    log.info({ command: commandText, cwd: step.cwd, timeoutMs: step.timeoutMs, signer: step.signer }, 'command started');
     const started = Date.now();
     let outcome: Outcome;
     try {
       outcome = await supervise({
         file,
         args,
-        cwd: input.cwd,
+        cwd: step.cwd,
         env,
-        timeoutMs: input.timeoutMs,
+        timeoutMs: step.timeoutMs,
         killGraceMs: deps.killGraceMs,
         signal: ctx.cancellationSignal,
         tail,
@@ -128,10 +138,10 @@ export function createRunCommand(deps: ResolvedDeps) {
         throw ApplicationFailure.retryable(withLines(`${where} ${how}`, tail), FAILURE_TYPES.commandFailed, failed);
       }
       case 'timed-out': {
-        log.warn({ durationMs, timeoutMs: input.timeoutMs, kill: outcome.kill, outputTail }, 'command timed out');
-        const timedOut: CommandTimedOutDetails = { timeoutMs: input.timeoutMs, outputTail };
+        log.warn({ durationMs, timeoutMs: step.timeoutMs, kill: outcome.kill, outputTail }, 'command timed out');
+        const timedOut: CommandTimedOutDetails = { timeoutMs: step.timeoutMs, outputTail };
         throw ApplicationFailure.retryable(
-          withLines(`${where} timed out after ${input.timeoutMs}ms and was stopped`, tail),
+          withLines(`${where} timed out after ${step.timeoutMs}ms and was stopped`, tail),
           FAILURE_TYPES.commandTimedOut,
           timedOut,
         );

@@ -1,3 +1,4 @@
+import type { SignedService } from '../plan/signed-plan';
 import type { CheckSpec, CommandSpec, EnvValue } from '../plan/types';
 import type { RecordedCheck } from '../plan/upgrade';
 
@@ -31,6 +32,11 @@ export interface RunCommandInput {
   /** The process group is killed after this long (CommandTimedOut). */
   timeoutMs: number;
   context: StepContext;
+  /**
+   * The signed plan's service this step belongs to. A node with a trust file runs the command,
+   * cwd, env and timeout from here and ignores the fields above.
+   */
+  signed?: SignedService;
 }
 
 export interface RunCommandResult {
@@ -70,6 +76,8 @@ export interface RunCheckInput {
   /** A check of a run started before checks carried a kind is a RecordedCheck (plan/upgrade.ts). */
   check: CheckSpec | RecordedCheck;
   context: StepContext;
+  /** As for RunCommandInput: a node with a trust file probes the signed check, not `check`. */
+  signed?: SignedService;
 }
 
 export interface CheckResult {

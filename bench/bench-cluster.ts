@@ -18,6 +18,7 @@ import { createNodeWorker } from '../workers/node-worker';
 import { createNodeLivenessWorker } from '../workers/node-liveness';
 import { bundleWorkflows, createOrchestratorWorker } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
+import { BENCH_TRUST } from './bench-identity';
 import { bundleFloor, createFloorWorkers } from './floor';
 
 export interface BenchCluster {
@@ -99,7 +100,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const namespace = 'default';
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle, dataConverter })];
     for (const node of DEFAULT_NODES) {
-      const stepWorker = await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter });
+      const stepWorker = await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter, trust: BENCH_TRUST });
       workers.push(stepWorker, await createNodeLivenessWorker({ connection: native, namespace, node: node.name, stepWorker, dataConverter }));
     }
     if (floorBundle) workers.push(...(await createFloorWorkers(native, namespace, dataConverter, floorBundle)));

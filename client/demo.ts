@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectClient } from './connection';
 import { type ConnectionSettings } from '../connection/settings';
+import { requireOperator, signingFor } from './identity';
 import { loadPlan } from './load-plan';
 import type { Output } from './output';
 import { awaitOutcome } from './run/handle';
@@ -27,7 +28,9 @@ export async function startDemo(options: DemoOptions): Promise<void> {
   const planFile = demoPlanPath();
   const plan = await loadPlan(planFile);
   const client = await connectClient(options.connection);
-  const { runId, handle } = await startDeployment(client, plan, { id: `${plan.name}-${Date.now()}`, startedBy: 'demo' });
+  // Signed with the local key `maestro dev` made, like any run.
+  const operator = requireOperator();
+  const { runId, handle } = await startDeployment(client, plan, { id: `${plan.name}-${Date.now()}`, startedBy: operator.name, signing: signingFor(operator) });
   options.output.out(`Demo run:        ${runId} (${planFile})`);
   if (options.uiUrl) options.output.out(`                 ${options.uiUrl}/namespaces/default/workflows/${encodeURIComponent(runId)}`);
   options.output.out(`Follow it:       npx maestro status ${runId} --address ${options.connection.address}`);

@@ -1,7 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { runIdProblem } from '../plan/limits';
+import { signPlan } from '../plan/sign-plan';
+import type { ApproverKey } from '../plan/signed-plan';
 import type { NormalizedPlan } from '../plan/types';
+import type { SigningKey } from '../trust/sshsig';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { deploymentWorkflowId } from '../workflows/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -26,6 +29,12 @@ export interface StartRunOptions {
   summary?: string;
   /** The run's details in the Web UI (markdown). Default: the plan file and who started it. */
   details?: string;
+  /**
+   * Sign the plan for this run (nodes with a trust file run only signed steps). `ttlMs`: how long
+   * the signature lets steps start, default DEFAULT_SIGNATURE_TTL_MS; `approvers`: the approval
+   * keys the run checks approvals against.
+   */
+  signing?: { key: SigningKey; ttlMs?: number; approvers?: ApproverKey[] };
 }
 
 /** The run id a run of `plan` gets; a bad `--id` is invalid input (exit 2), checked before connecting. */
@@ -36,6 +45,9 @@ export function checkedRunId(plan: NormalizedPlan, id?: string): string {
   return runId;
 }
 
+/** How long a plan signature lets steps start: a week, beyond the longest gate timeouts in use. */
+export const DEFAULT_SIGNATURE_TTL_MS = 7 * 24 * 3_600_000;
+
 /**
  * Starts a deployment run with its search attributes and UI summary. The run id is the
  * deployment's lock: starting a run whose id is still open is refused (exit 3).
@@ -44,11 +56,13 @@ export async function startDeployment(client: Client, plan: NormalizedPlan, opti
   const runId = checkedRunId(plan, options.id);
   const services = plan.services.map((s) => s.name);
   const indexServices = Buffer.byteLength(JSON.stringify(services)) <= MAX_SEARCH_ATTRIBUTE_BYTES;
+  const { signing } = options;
+  const signature = signing && signPlan(plan, { runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? DEFAULT_SIGNATURE_TTL_MS, approvers: signing.approvers });
   try {
     const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
       workflowId: runId,
       taskQueue: ORCHESTRATOR_TASK_QUEUE,
-      args: [{ runId, plan, startedBy: options.startedBy, autoApprove: options.autoApprove }],
+      args: [{ runId, plan, startedBy: options.startedBy, autoApprove: options.autoApprove, ...(signature ? { signature } : {}) }],
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.plan, value: plan.name },

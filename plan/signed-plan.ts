@@ -1,14 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { NAMESPACES } from '../trust/allowed-signers';
 import { toHex, utf8 } from '../trust/bytes';
 import { canonicalJson } from '../trust/canonical-json';
 import { leafHash, merkleTree, verifyMerkleProof, type ProofStep } from '../trust/merkle';
-import { signSshsig, type SigningKey } from '../trust/sshsig';
 import { waveNumbers } from './graph';
 import type { GateSpec, NormalizedPlan, ServiceSpec } from './types';
 
 /**
- * A signed plan: what `maestro run` signs and what a node worker checks before it runs a command.
+ * A signed plan: what `maestro run` signs (plan/sign-plan.ts) and what a node worker checks before it runs a command.
  *
  * The signature (SSHSIG, namespace maestro-plan) covers a small statement: the run id, an expiry,
  * a hash of the whole normalized plan and the root of a Merkle tree with one leaf per service. A
@@ -80,35 +78,7 @@ export function serviceLeaves(plan: NormalizedPlan): ServiceLeaf[] {
 }
 
 export const leafBytes = (leaf: ServiceLeaf): Uint8Array => utf8(canonicalJson(leaf));
-
-export interface SignPlanOptions {
-  runId: string;
-  key: SigningKey;
-  nowMs: number;
-  /** How long the signature lets steps start. */
-  ttlMs: number;
-  approvers?: ApproverKey[];
-}
-
-/** Signs a plan for one run: the statement and its SSHSIG. */
-export function signPlan(plan: NormalizedPlan, options: SignPlanOptions): PlanSignature {
-  const { root } = merkleTree(serviceLeaves(plan).map((leaf) => leafHashOf(leaf)));
-  const statement: PlanStatement = {
-    type: PLAN_STATEMENT_TYPE,
-    runId: options.runId,
-    plan: plan.name,
-    planHash: planHash(plan),
-    root,
-    services: plan.services.length,
-    signedAt: new Date(options.nowMs).toISOString(),
-    expiresAt: new Date(options.nowMs + options.ttlMs).toISOString(),
-    approvers: options.approvers ?? [],
-  };
-  const text = canonicalJson(statement);
-  return { statement: text, signature: signSshsig(text, NAMESPACES.plan, options.key) };
-}
-
-const leafHashOf = (leaf: ServiceLeaf) => leafHash(leafBytes(leaf));
+export const leafHashOf = (leaf: ServiceLeaf): Uint8Array => leafHash(leafBytes(leaf));
 
 /** Each service's SignedService, by name (the run computes this once and hands one to each child). */
 export function signedServices(plan: NormalizedPlan, signature: PlanSignature): Map<string, SignedService> {

@@ -3,12 +3,14 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { maestroDataConverter } from '../connection/codec';
 import { connectionOptions, type ConnectionSettings } from '../connection/settings';
+import type { StepTrust } from '../activities/step-guard';
 import { createNodeWorker } from './node-worker';
 import { createNodeLivenessWorker } from './node-liveness';
 import { createPresenceWorker, presenceIdentity } from './presence-worker';
 import { sharedLauncher } from '../activities/launcher';
 import { createMaestroMetrics } from './metrics';
 import type { MetricsServer } from './metrics-server';
+import { WatchedTrustFile } from './trust-file';
 import { createOrchestratorWorker } from './orchestrator-worker';
 import { workerTuning } from './worker-options';
 import { serveWorkerMetrics, type MetricsEndpoint } from './worker-metrics';
@@ -21,6 +23,11 @@ export interface RunWorkersOptions {
   /** Run a node worker for each of these nodes. */
   nodes: string[];
   logger: Logger;
+  /**
+   * What the node workers may run: steps of plans signed by a key of this trust file
+   * (allowed_signers; watched, and re-read on SIGHUP), or — `insecureUnsigned` — anything.
+   */
+  trust?: { file: string } | { insecureUnsigned: true };
   /** Payload codec and failure converter of every worker. Default: from `MAESTRO_PAYLOAD_KEY` (see connection/codec.ts). */
   dataConverter?: DataConverter;
   /** Called once every worker polls, with the metrics endpoint's URL when there is one. */
@@ -39,6 +46,14 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const { logger } = options;
   // Before connecting: a malformed key is the operator's to fix, not a connection problem.
   const dataConverter = options.dataConverter ?? maestroDataConverter();
+  const trustFile = options.trust && 'file' in options.trust ? new WatchedTrustFile(options.trust.file, logger).watch() : undefined;
+  if (options.nodes.length && !options.trust) throw new Error('node workers need a trust file (or insecureUnsigned)');
+  const trust: StepTrust = trustFile ? trustFile.asStepTrust() : { mode: 'insecure-unsigned' };
+  if (options.nodes.length && trust.mode === 'insecure-unsigned') {
+    logger.warn({ nodes: options.nodes }, 'INSECURE: these node workers run any step, signed or not (--insecure-unsigned); anyone who can reach Temporal can run commands here');
+  }
+  const onHangUp = () => trustFile?.reload();
+  process.on('SIGHUP', onHangUp);
   const connection = await NativeConnection.connect(connectionOptions(options.connection));
   const namespace = options.connection.namespace;
   const metrics = options.metrics ? createMaestroMetrics() : undefined;
@@ -49,7 +64,7 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     if (options.orchestrator) workers.push(await createOrchestratorWorker({ connection, namespace, dataConverter, logger: logger.child({ worker: 'orchestrator' }) }));
     const stepWorkers: Worker[] = [];
     for (const node of options.nodes) {
-      const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics });
+      const stepWorker = await createNodeWorker({ connection, namespace, node, logger: logger.child({ node }), dataConverter, metrics, trust });
       stepWorkers.push(stepWorker);
       workers.push(stepWorker, await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
     }
@@ -81,6 +96,8 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     }
   } finally {
     await metricsServer?.close();
+    process.off('SIGHUP', onHangUp);
+    trustFile?.close();
     await connection.close();
   }
 }

@@ -70,7 +70,7 @@ export class ServiceChildren {
       .run(() =>
         executeChild(serviceWorkflow, {
           workflowId: serviceWorkflowId(book.progress.runId, name),
-          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv, startPaused: paused }],
+          args: [{ runId: book.progress.runId, plan: book.plan.name, wave: progress.wave, service: spec, candidates, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv, startPaused: paused, ...book.signedArg(name) }],
           // A cancelled child undoes its own steps; wait for that before going on.
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -149,7 +149,7 @@ export class ServiceChildren {
     const spec = book.plan.services.find((s) => s.name === name)!;
     return executeChild(serviceUndoWorkflow, {
       workflowId: serviceUndoWorkflowId(book.progress.runId, name),
-      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, spec, steps: progress.steps, node: progress.node, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv }],
+      args: [{ runId: book.progress.runId, plan: book.plan.name, service: name, wave: progress.wave, spec, steps: progress.steps, node: progress.node, nodeTimeoutMs: book.plan.strategy.nodeTimeoutMs, ...book.secretEnv, ...book.signedArg(name) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `undo ${name} (wave ${progress.wave})`,
     }).then(

@@ -7,6 +7,8 @@ import { routeServices } from '../plan/routing';
 import { secretEnvNames } from '../plan/secret-names';
 import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
 import { upgradePlan } from '../plan/upgrade';
+import type * as SignedPlanModule from '../plan/signed-plan';
+import type { PlanSignature, SignedService } from '../plan/signed-plan';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -24,6 +26,11 @@ export interface DeploymentInput {
    * simulate --approve-after`); a gate timeout that comes first still wins.
    */
   autoApproveAfterMs?: number;
+  /**
+   * The plan's signature for this run (`maestro run` signs it). Each service child gets its
+   * service's share and hands it to every step, which node workers verify before running it.
+   */
+  signature?: PlanSignature;
 }
 
 export const now = (): string => new Date(Date.now()).toISOString();
@@ -87,6 +94,21 @@ export class RunBook {
       audit: [],
       rollbackFailures: [],
     };
+  }
+
+  private signed?: Map<string, SignedService>;
+
+  /** The signed share of a service for a child's input; nothing for an unsigned run, so such inputs stay as they were. */
+  signedArg(name: string): { signed?: SignedService } {
+    if (!this.input.signature) return {};
+    // Hashing every service once, when the first child starts (bench/RESULTS.md: signing cost).
+    // Required here, not imported: a module's top level runs in every workflow's context (each
+    // service child too), and only the parent of a signed run needs the hashing code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { signedServices } = require('../plan/signed-plan') as typeof SignedPlanModule;
+    this.signed ??= signedServices(this.plan, this.input.signature);
+    const signed = this.signed.get(name);
+    return signed ? { signed } : {};
   }
 
   /** Something changed: wakes the main loop. */

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { moveService } from '../plan/states';
+import type { SignedService } from '../plan/signed-plan';
 import type { ServiceSpec } from '../plan/types';
 import { upgradeService } from '../plan/upgrade';
 import { serviceProgressQuery } from './messages';
@@ -24,11 +25,13 @@ export interface ServiceUndoInput {
   nodeTimeoutMs: number;
   /** Every `fromEnv` variable of the plan, redacted from every undo's output. */
   runSecretEnv?: string[];
+  /** The service's share of the plan signature (undefined: an unsigned run). */
+  signed?: SignedService;
 }
 
 /** Undoes a succeeded service during a cross-service rollback; never fails — it reports what could not be undone. */
 export async function serviceUndoWorkflow(input: ServiceUndoInput): Promise<ServiceResult> {
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: input.service, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
+  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: input.service, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv, signed: input.signed };
   // Runs that started before identity keys keep the keys they began with.
   if (!patched(PATCHES.identityIdempotencyKeys)) ctx.legacyUndoRoot = workflowInfo().workflowId;
   const progress: ServiceProgress = { name: input.service, wave: input.wave, state: 'rolling-back', nodesDown: [], startedAt: now(), steps: input.steps };

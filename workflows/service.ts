@@ -1,5 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { moveService, moveStep } from '../plan/states';
+import type { SignedService } from '../plan/signed-plan';
 import type { ServiceSpec } from '../plan/types';
 import { upgradeService } from '../plan/upgrade';
 import { pauseSignal, resumeSignal, serviceProgressQuery } from './messages';
@@ -21,6 +22,8 @@ export interface ServiceRunInput {
   runSecretEnv?: string[];
   /** The run was paused when this child started. */
   startPaused?: boolean;
+  /** The service's share of the plan signature, handed to every step (undefined: an unsigned run). */
+  signed?: SignedService;
 }
 
 /** `ApplicationFailure.type` of a failed service; details[0] is its ServiceResult (end: failed). */
@@ -37,7 +40,7 @@ const now = () => new Date(Date.now()).toISOString();
  */
 export async function serviceWorkflow(input: ServiceRunInput): Promise<ServiceResult> {
   const service = upgradeService(input.service);
-  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv };
+  const ctx: StepRunContext = { runId: input.runId, plan: input.plan, service: service.name, nodeTimeoutMs: input.nodeTimeoutMs, runSecretEnv: input.runSecretEnv, signed: input.signed };
   const progress: ServiceProgress = {
     name: service.name,
     wave: input.wave,

@@ -3,6 +3,7 @@ import type { MaestroActivities } from '../activities';
 import { FAILURE_TYPES } from '../activities/failure-types';
 import type { NodeLivenessActivities } from '../activities/node-alive';
 import { nodeLivenessTaskQueue, nodeTaskQueue } from '../plan/task-queues';
+import type { SignedService } from '../plan/signed-plan';
 import type { CommandSpec, EnvValue, RetrySpec, StepSpec } from '../plan/types';
 import { moveStep } from '../plan/states';
 import { idempotencyKey, legacyUndoKey } from './ids';
@@ -35,6 +36,8 @@ export interface StepRunContext {
   nodeTimeoutMs: number;
   /** Every `fromEnv` variable of the plan (`secretEnvNames`), redacted from every step's output. */
   runSecretEnv?: string[];
+  /** Handed to every step of a signed run; the node takes the command from it. */
+  signed?: SignedService;
 }
 
 /** Only when there are any, so the activity inputs of plans without secrets stay as they were. */
@@ -90,14 +93,14 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
         await sleep(step.waitMs, { summary: `${ctx.service}/${step.name}: wait` });
         break;
       case 'check': {
-        const result = await whileNodeBusy(node, ctx, progress, () => activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context }));
+        const result = await whileNodeBusy(node, ctx, progress, () => activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context, ...signedArg(ctx) }));
         progress.lastLine = result.lastObservation;
         progress.attempts = result.attempt;
         break;
       }
       case 'run': {
         const result = await whileNodeBusy(node, ctx, progress, () =>
-          activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context }),
+          activities(node, ctx, { ...common, timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS }).runCommand({ command: step.run, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context, ...signedArg(ctx) }),
         );
         progress.lastLine = result.lastLine;
         progress.attempts = result.attempt;
@@ -132,7 +135,7 @@ export async function runUndoOnNode(
         timeoutMs: step.timeoutMs + COMMAND_MARGIN_MS,
         retry: step.retry,
         summary: `undo ${ctx.service}/${step.name} @ ${step.node}`,
-      }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context }),
+      }).runCommand({ command: step.undo, cwd: step.cwd, env: step.env, timeoutMs: step.timeoutMs, context, ...signedArg(ctx) }),
     );
     return result.lastLine;
   } catch (err) {
@@ -177,6 +180,11 @@ async function nodeAnswers(node: string, ctx: StepRunContext): Promise<boolean> 
     if (isCancellation(err)) throw err;
     return false;
   }
+}
+
+/** Only signed runs add the field, so unsigned runs' activity inputs stay as they were. */
+function signedArg(ctx: StepRunContext): { signed?: SignedService } {
+  return ctx.signed ? { signed: ctx.signed } : {};
 }
 
 function toStepFailure(err: unknown, node: string): unknown {

@@ -87,9 +87,11 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
       .option('--cwd <dir>', 'working directory on the node', EXEC_DEFAULTS.cwd)
       .option('--timeout <duration>', 'per node', EXEC_DEFAULTS.timeout)
       .option('--node-timeout <duration>', 'a node that does not pick the command up within this counts as down', EXEC_DEFAULTS.nodeTimeout)
-      .option('--as <name>', 'operator recorded as the starter (default: the OS user)')
+      .option('--as <name>', 'operator recorded as the starter (default: the signing key\'s name)')
+      .option('--key <path>', 'ed25519 key that signs the one-step plan (default: MAESTRO_KEY, else the local key)')
+      .option('--trust <file>', 'trust file (default: MAESTRO_TRUST, else the local one)')
       .option('--json', 'print the results as JSON'),
-  ).action((command: string[], flags: ConnectionFlags & JsonFlag & { node?: string; all?: boolean; cluster?: string; cwd: string; timeout: string; nodeTimeout: string; as?: string }) =>
+  ).action((command: string[], flags: ConnectionFlags & JsonFlag & { node?: string; all?: boolean; cluster?: string; cwd: string; timeout: string; nodeTimeout: string; as?: string; key?: string; trust?: string }) =>
     ctx.execute(() =>
       execCommand({
         output: ctx.output,
@@ -102,6 +104,8 @@ export const registerOperatorCommands: CommandRegistrar = (program, ctx) => {
         timeoutMs: durationFlag('--timeout', flags.timeout),
         nodeTimeoutMs: durationFlag('--node-timeout', flags.nodeTimeout),
         as: flags.as,
+        key: flags.key,
+        trust: flags.trust,
         json: flags.json,
       }),
     ),

@@ -2,6 +2,7 @@ import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import { runCommand } from '../commands/run';
 import { statusCommand } from '../commands/status';
+import { durationFlag } from './flags';
 
 interface RunFlags extends ConnectionFlags {
   id?: string;
@@ -12,6 +13,9 @@ interface RunFlags extends ConnectionFlags {
   json?: boolean;
   cluster?: string;
   requireNodes?: boolean;
+  key?: string;
+  trust?: string;
+  expires?: string;
 }
 
 /** `run` and `status`: start a run and look at it. */
@@ -25,13 +29,16 @@ export const registerRunCommands: CommandRegistrar = (program, ctx) => {
       .option('--wait', 'wait for the outcome: exit 0 on success, 1 if it failed or was rolled back')
       .option('--watch', 'follow the run (live view on a terminal, one line per event otherwise), then exit like --wait')
       .option('--auto-approve', 'approve every gate as the operator running this command')
-      .option('--as <name>', 'operator name recorded as the starter (default: the OS user)')
+      .option('--as <name>', 'operator name recorded as the starter (default: the signing key\'s name in the trust file)')
+      .option('--key <path>', 'ed25519 key that signs the plan (default: MAESTRO_KEY, else the local key maestro dev made)')
+      .option('--trust <file>', 'trust file (allowed_signers) whose approval keys the run accepts (default: MAESTRO_TRUST, else the local one)')
+      .option('--expires <duration>', 'how long the plan signature lets steps start', '7d')
       .option('--cluster <file>', 'cluster file naming the nodes')
       .option('--require-nodes', 'refuse (exit 3) instead of warning when the orchestrator or a node the plan needs has no polling worker')
       .option('--json', 'print JSON'),
   ).action((file: string, flags: RunFlags) =>
     ctx.execute(() =>
-      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, watch: flags.watch, autoApprove: flags.autoApprove, as: flags.as, json: flags.json, requireNodes: flags.requireNodes }),
+      runCommand({ output: ctx.output, connection: settingsFromFlags(flags), file, clusterFile: flags.cluster, id: flags.id, wait: flags.wait, watch: flags.watch, autoApprove: flags.autoApprove, as: flags.as, json: flags.json, requireNodes: flags.requireNodes, key: flags.key, trust: flags.trust, expiresMs: durationFlag('--expires', flags.expires ?? '7d') }),
     ),
   );
 

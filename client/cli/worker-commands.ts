@@ -25,10 +25,12 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
       .option('--unit-dir <dir>', 'with --install: where the unit or plist goes (default /etc/systemd/system or /Library/LaunchDaemons)')
       .option('--env-dir <dir>', 'with --install: where the env file goes (default /etc/maestro)')
       .option('--no-enable', 'with --install/--uninstall: only write or remove the files')
-      .option('--cluster <file>', "cluster file: a node worker refuses to start when this machine's os/arch is not its node's (default: MAESTRO_CLUSTER, else maestro.cluster.yaml here)"),
+      .option('--cluster <file>', "cluster file: a node worker refuses to start when this machine's os/arch is not its node's (default: MAESTRO_CLUSTER, else maestro.cluster.yaml here)")
+      .option('--trust <file>', 'allowed_signers file: node workers run only steps of plans signed by its maestro-plan keys (default: MAESTRO_TRUST)')
+      .option('--insecure-unsigned', 'node workers run any step, signed or not (a closed test rig only; shows in maestro nodes)'),
   ).action(
     (
-      flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string; install?: boolean; uninstall?: boolean; user?: string; unitDir?: string; envDir?: string; enable: boolean; cluster?: string },
+      flags: ConnectionFlags & { node?: string[]; orchestrator?: boolean; metrics?: string; install?: boolean; uninstall?: boolean; user?: string; unitDir?: string; envDir?: string; enable: boolean; cluster?: string; trust?: string; insecureUnsigned?: boolean },
     ) =>
       ctx.execute(() => {
         if (flags.install || flags.uninstall) {
@@ -53,6 +55,8 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
           orchestrator: flags.orchestrator,
           metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics),
           clusterFile: flags.cluster,
+          trust: flags.trust,
+          insecureUnsigned: flags.insecureUnsigned,
         });
       }),
   );
@@ -64,13 +68,15 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
   })
     .option('--demo', 'start the demo plan once everything runs')
     .option('--metrics <host:port>', METRICS_HELP)
-    .action((flags: ServerFlags & { demo?: boolean; metrics?: string }) =>
+    .option('--trust <file>', 'trust file of the node workers (default: MAESTRO_TRUST, else .maestro/allowed_signers, made with a local key on first use)')
+    .action((flags: ServerFlags & { demo?: boolean; metrics?: string; trust?: string }) =>
       ctx.execute(() =>
         devCommand({
           output: ctx.output,
           ...serverFlags(flags),
           demo: flags.demo,
           metrics: flags.metrics === undefined ? undefined : hostPortFlag('--metrics', flags.metrics),
+          trust: flags.trust,
         }),
       ),
     );

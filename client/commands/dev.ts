@@ -2,12 +2,15 @@ import { dataConverterFromEnv } from '../connection';
 import { RunFailedError } from '../errors';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import { startEmbeddedFor, type EmbeddedServerCommandOptions } from './embedded';
+import { ensureLocalIdentity, loadTrust } from '../identity';
 
 export interface DevCommandOptions extends EmbeddedServerCommandOptions {
   /** Start the demo plan once everything runs. */
   demo?: boolean;
   /** Serve the workers' Prometheus `/metrics` and `/healthz` here. Default: no endpoint. */
   metrics?: { host: string; port: number };
+  /** Trust file of the node workers. Default MAESTRO_TRUST, else `.maestro/allowed_signers`, made with a local key on first use. */
+  trust?: string;
 }
 
 /**
@@ -25,6 +28,12 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
   const { metricsEndpoint } = await import('../../workers/worker-metrics');
   const logger = createLogger();
   const metrics = options.metrics ? await metricsEndpoint(options.metrics) : undefined;
+  // Secure by default with no flag: a local key signs, the local trust file checks.
+  const explicitTrust = options.trust ?? process.env.MAESTRO_TRUST;
+  const local = explicitTrust ? undefined : ensureLocalIdentity();
+  const trustFile = explicitTrust ?? local!.trustPath;
+  loadTrust(trustFile);
+  if (local?.created) options.output.out(`Local signing key ${local.keyPath} and trust file ${local.trustPath} created (runs from this checkout are signed with it).`);
 
   // Large payloads are always compressed, and all are encrypted with MAESTRO_PAYLOAD_KEY: the
   // Web UI decodes them through a local codec endpoint.
@@ -50,11 +59,13 @@ export async function devCommand(options: DevCommandOptions): Promise<void> {
       dataConverter,
       logger,
       metrics,
+      trust: { file: trustFile },
       onReady: async ({ metricsUrl }) => {
         options.output.out(`Temporal server: ${server.address}`);
         if (server.uiUrl) options.output.out(`Web UI:          ${server.uiUrl}/namespaces/default/workflows`);
         options.output.out(`Payload codec:   ${codec.url} (large payloads compressed${encrypts ? ', all encrypted' : ''}; the Web UI decodes through it)`);
         if (metricsUrl) options.output.out(`Metrics:         ${metricsUrl}/metrics (health: ${metricsUrl}/healthz)`);
+        options.output.out(`Trust file:      ${trustFile} (node workers run only steps of plans its keys signed)`);
         options.output.out('Workers polling. Press Ctrl-C to stop.');
         if (options.demo) await startDemo({ connection, uiUrl: server.uiUrl, output: options.output });
       },

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { parsePlanText } from '../../plan/parse';
 import type { NodeSpec, NormalizedPlan } from '../../plan/types';
@@ -6,6 +5,7 @@ import { serviceWorkflowId } from '../../workflows/ids';
 import { withClient } from '../connection';
 import { type ConnectionSettings } from '../../connection/settings';
 import { InvalidInputError } from '../errors';
+import { requireOperator, signingFor } from '../identity';
 import { EXIT } from '../exit-codes';
 import { clusterNodes, PlanInvalidError } from '../load-plan';
 import type { Output } from '../output';
@@ -38,8 +38,11 @@ export interface ExecOptions {
   timeoutMs: number;
   /** How long a node may take to pick the command up before it counts as down, in milliseconds; `--node-timeout`, default `EXEC_DEFAULTS.nodeTimeout`. */
   nodeTimeoutMs: number;
-  /** Operator recorded as the starter. Default: the OS user. */
+  /** Operator recorded as the starter. Default: the signing key's name. */
   as?: string;
+  /** Signing key (`--key`, MAESTRO_KEY, else the local key). */
+  key?: string;
+  trust?: string;
   json?: boolean;
 }
 
@@ -54,7 +57,8 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   const targets = options.all ? nodes.map((n) => n.name) : [options.node!];
   const runId = `exec-${options.all ? 'all' : options.node}-${stamp(new Date())}`;
   const plan = execPlan(options, nodes, targets);
-  const startedBy = options.as ?? userInfo().username;
+  const operator = requireOperator({ key: options.key, trust: options.trust });
+  const startedBy = options.as ?? operator.name;
   const shown = options.command.join(' ');
 
   return withClient(options.connection, async (client) => {
@@ -63,6 +67,7 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       startedBy,
       summary: `maestro exec on ${targets.join(', ')}: ${shown}`.slice(0, 200),
       details: `\`maestro exec -- ${shown}\`, started by ${startedBy}.`,
+      signing: signingFor(operator, { trust: options.trust }),
     });
     if (!options.json) options.output.err(`${runId}: ${shown} on ${targets.join(', ')}`);
     const outcome = await awaitOutcome(handle);

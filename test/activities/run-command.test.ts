@@ -49,7 +49,8 @@ describe('runCommand', () => {
     const { runCommand } = harness({}, { attempt: 3 });
     const result = await runCommand(
       input(
-        { shell: 'env | grep -E "^(MAESTRO_|GREETING=)" | sort; echo "home=$HOME"' },
+        // MAESTRO_TRUST: the test identity's (jest-setup.ts), inherited like any worker variable.
+        { shell: 'env | grep -E "^(MAESTRO_|GREETING=)" | grep -v "^MAESTRO_TRUST=" | sort; echo "home=$HOME"' },
         // A plan cannot shadow what Maestro sets.
         { env: { GREETING: 'hello world', MAESTRO_NODE: 'spoofed' }, context: { ...context, phase: 'undo' } },
       ),

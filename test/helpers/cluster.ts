@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import { maestroDataConverter } from '../../connection/codec';
 import { DEFAULT_NODES } from '../../plan/defaults';
 import { createLogger } from '../../workers/logger';
+import type { StepTrust } from '../../activities/step-guard';
 import { createNodeWorker } from '../../workers/node-worker';
 import { createNodeLivenessWorker } from '../../workers/node-liveness';
+import { testStepTrust } from './test-identity';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { workflowBundle, type TemporalTarget } from './temporal-env';
 
@@ -29,6 +31,8 @@ export interface ClusterOptions {
   dataConverter?: DataConverter;
   /** Root logger of the node workers. Default: pino at `LOG_LEVEL` or error. */
   logger?: Logger;
+  /** What the node workers may run. Default: steps signed by the test identity (test-identity.ts). */
+  trust?: StepTrust;
 }
 
 /** Key of a node's liveness worker in `TestCluster.workers` (`/` is in no node name). */
@@ -38,6 +42,7 @@ export const livenessKey = (node: string) => `${node}/alive`;
 export async function startCluster(env: TemporalTarget, options: ClusterOptions = {}): Promise<TestCluster> {
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
   const dataConverter = options.dataConverter ?? maestroDataConverter();
+  const trust = options.trust ?? testStepTrust();
   const connection = env.nativeConnection;
   const namespace = env.namespace ?? 'default';
   const workers = new Map<string, Worker>();
@@ -47,7 +52,7 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     running.set(name, worker.run());
   };
   const startNode = async (node: string) => {
-    const stepWorker = await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets }, dataConverter });
+    const stepWorker = await createNodeWorker({ connection, namespace, node, logger, env: { ...process.env, ...options.secrets }, dataConverter, trust });
     launch(node, stepWorker);
     launch(livenessKey(node), await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
   };

@@ -24,6 +24,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives every node worker its trust file, mounted read-only', () => {
+    for (const [, s] of workers.filter(([, w]) => w.command?.[1] === '--node')) {
+      expect(s.environment?.MAESTRO_TRUST).toBe('/etc/maestro/allowed_signers');
+      expect(s.volumes).toContain('./allowed_signers:/etc/maestro/allowed_signers:ro');
+    }
+  });
+
   it('points every worker at the Temporal service over mTLS with its own pair, after `maestro init`', () => {
     for (const [, s] of workers) {
       const name = s.command?.[1] === '--node' ? s.command[2]! : 'orchestrator';

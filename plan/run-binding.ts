@@ -1,0 +1,9 @@
+/**
+ * Which workflows may run a signed service's steps: its service child and its undo child. The ids
+ * are built in workflows/ids.ts; this is the same rule as a predicate a node can check (activities
+ * may not import workflows/), and a unit test holds the two together.
+ */
+export function workflowRunsService(workflowId: string, runId: string, service: string): boolean {
+  const base = `${runId}/${service}`;
+  return workflowId === base || workflowId === `${base}/undo`;
+}
