@@ -59,15 +59,20 @@ function describe(value: unknown): string {
 
 const approver = text({ min: 1, max: 200, trim: true });
 const comment = optional(text({ max: 2000 }));
+/** An SSHSIG over the answer's statement (plan/approval-signature.ts) and when it was made. */
+const signature = optional(text({ max: 4000 }));
+const signedAt = optional(text({ max: 40 }));
 
 export interface ApprovePayload {
   approver: string;
   wave?: number;
   service?: string;
   comment?: string;
+  signature?: string;
+  signedAt?: string;
 }
 export const approvePayload: PayloadSchema<ApprovePayload> = {
-  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), comment },
+  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), comment, signature, signedAt },
 };
 
 export interface RejectPayload {
@@ -75,9 +80,11 @@ export interface RejectPayload {
   wave?: number;
   service?: string;
   reason: string;
+  signature?: string;
+  signedAt?: string;
 }
 export const rejectPayload: PayloadSchema<RejectPayload> = {
-  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), reason: text({ min: 1, max: 2000, trim: true }) },
+  fields: { approver, wave: optional(positiveInt), service: optional(text({ min: 1, max: 200 })), reason: text({ min: 1, max: 2000, trim: true }), signature, signedAt },
 };
 
 /** Lets new waves start during the freeze holding the run; a reason is required (it goes into the audit trail). */
@@ -129,8 +136,10 @@ export interface DecidePayload {
   action: Decision;
   approver: string;
   comment?: string;
+  signature?: string;
+  signedAt?: string;
 }
-export const decidePayload: PayloadSchema<DecidePayload> = { fields: { action: oneOf(DECISIONS), approver, comment } };
+export const decidePayload: PayloadSchema<DecidePayload> = { fields: { action: oneOf(DECISIONS), approver, comment, signature, signedAt } };
 
 /** As sent: `rollback` may be left out. */
 export interface AbortPayload {

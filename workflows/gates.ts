@@ -8,13 +8,9 @@ import type { GateSpec } from '../plan/types';
 import type { AuditEntry, GateProgress } from './progress';
 import { now, type RunBook } from './run-book';
 
-/** Why a message was refused; the update validator throws it, the signal handler records it. */
-export class Refusal extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'Refusal';
-  }
-}
+import { Refusal } from './refusal';
+
+export { Refusal };
 
 export const gateId = gateName;
 
@@ -122,31 +118,42 @@ export class GateKeeper {
 
   /** Checks an approval without changing anything; throws a Refusal with the reason. */
   validateApprove(payload: ApprovePayload): GateProgress {
+    return this.checkApprove(payload).gate;
+  }
+
+  /** The gate and, for a run whose answers must be signed, the key that signed this one. */
+  private checkApprove(payload: ApprovePayload): { gate: GateProgress; fingerprint?: string } {
     const gate = this.findOpenGate(payload);
-    this.checkApprover(payload.approver, gate);
-    if (gate.approvals.some((a) => a.approver === payload.approver)) {
-      throw new Refusal(`${payload.approver} already approved gate ${gate.id}; it needs ${gate.minApprovals} distinct approvers`);
-    }
-    return gate;
+    const signer = this.signerOf('approve', gate.id, payload);
+    this.checkApprover(payload.approver, gate, signer?.fingerprint);
+    // With signed answers, distinct approvers are distinct keys.
+    const again = signer ? gate.approvals.some((a) => a.fingerprint === signer.fingerprint) : gate.approvals.some((a) => a.approver === payload.approver);
+    if (again) throw new Refusal(`${payload.approver} already approved gate ${gate.id}${signer ? ` with key ${signer.fingerprint}` : ''}; it needs ${gate.minApprovals} distinct approvers`);
+    return { gate, fingerprint: signer?.fingerprint };
   }
 
   validateReject(payload: RejectPayload): GateProgress {
+    return this.checkReject(payload).gate;
+  }
+
+  private checkReject(payload: RejectPayload): { gate: GateProgress; fingerprint?: string } {
     const gate = this.findOpenGate(payload);
-    this.checkApprover(payload.approver, gate);
-    return gate;
+    const signer = this.signerOf('reject', gate.id, payload);
+    this.checkApprover(payload.approver, gate, signer?.fingerprint);
+    return { gate, fingerprint: signer?.fingerprint };
   }
 
   approve(payload: ApprovePayload, via: AuditEntry['via']): GateProgress {
-    const gate = this.validateApprove(payload);
-    gate.approvals.push({ approver: payload.approver, at: now(), comment: payload.comment });
-    this.record({ actor: payload.approver, action: 'approve', via, target: gate.id, comment: payload.comment, accepted: true });
+    const { gate, fingerprint } = this.checkApprove(payload);
+    gate.approvals.push({ approver: payload.approver, at: now(), comment: payload.comment, ...(fingerprint ? { fingerprint } : {}) });
+    this.record({ actor: payload.approver, action: 'approve', via, target: gate.id, comment: payload.comment, accepted: true, ...(fingerprint ? { fingerprint } : {}) });
     if (gate.approvals.length >= gate.minApprovals) this.decide(gate, 'approved', payload.approver);
     return gate;
   }
 
   reject(payload: RejectPayload, via: AuditEntry['via']): GateProgress {
-    const gate = this.validateReject(payload);
-    this.record({ actor: payload.approver, action: 'reject', via, target: gate.id, comment: payload.reason, accepted: true });
+    const { gate, fingerprint } = this.checkReject(payload);
+    this.record({ actor: payload.approver, action: 'reject', via, target: gate.id, comment: payload.reason, accepted: true, ...(fingerprint ? { fingerprint } : {}) });
     this.decide(gate, 'rejected', payload.approver, payload.reason);
     return gate;
   }
@@ -186,10 +193,21 @@ export class GateKeeper {
     throw new Refusal(`several gates are open (${open.map((g) => g.id).join(', ')}): name one with wave or service`);
   }
 
-  private checkApprover(approver: string, gate: GateProgress): void {
+  /** For a run whose answers must be signed: the key's name and fingerprint, or a Refusal. */
+  private signerOf(action: 'approve' | 'reject', gate: string, payload: ApprovePayload | RejectPayload): { fingerprint: string } | undefined {
+    const keys = this.book.approvalKeys;
+    return keys.enforced ? keys.check(action, gate, payload) : undefined;
+  }
+
+  private checkApprover(approver: string, gate: GateProgress, fingerprint?: string): void {
     const { approvals } = this.book.plan;
     if (approvals.approvers.length && !approvals.approvers.includes(approver)) {
       throw new Refusal(`${approver} may not answer gate ${gate.id}: approvers are ${approvals.approvers.join(', ')}`);
+    }
+    // Signed: the starter is the key that signed the plan, whatever name an answer claims.
+    const starter = this.book.approvalKeys.starterFingerprint();
+    if (!approvals.allowSelfApproval && fingerprint && fingerprint === starter) {
+      throw new Refusal(`${approver}'s key (${fingerprint}) signed this run's plan and the plan does not allow self-approval`);
     }
     const problem = approverProblem(approvals, approver, this.book.input.startedBy);
     if (problem) throw new Refusal(problem);

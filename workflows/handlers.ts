@@ -1,5 +1,5 @@
 import { patched, setHandler } from '@temporalio/workflow';
-import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload } from '../plan/messages';
+import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload, type DecidePayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
 import { Refusal, type GateKeeper } from './gates';
@@ -54,6 +54,10 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     gates.refuse({ actor: actorOf(payload), action, via: 'signal' }, clip(err.message));
   };
 
+  /** A signed run's decision must be signed by one of its approval keys (throws a Refusal). */
+  const decisionSigner = (p: DecidePayload): { fingerprint?: string } =>
+    book.approvalKeys.enforced ? { fingerprint: book.approvalKeys.check('decide', p.action, p).fingerprint } : {};
+
   setHandler(progressQuery, () => book.progress);
 
   setHandler(approveUpdate, (payload) => gates.approve(parsed(parsePayload(approvePayload, payload)), 'update'), {
@@ -66,11 +70,18 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     decideUpdate,
     (payload) => {
       const p = parsed(parsePayload(decidePayload, payload));
+      const fingerprint = decisionSigner(p);
       controls.decide(p.action, p.approver);
-      book.audit({ actor: p.approver, action: 'decide', via: 'update', target: p.action, comment: p.comment, accepted: true });
+      book.audit({ actor: p.approver, action: 'decide', via: 'update', target: p.action, comment: p.comment, accepted: true, ...fingerprint });
       return { accepted: true as const, action: p.action };
     },
-    { validator: (payload) => controls.validateDecision(parsed(parsePayload(decidePayload, payload)).approver) },
+    {
+      validator: (payload) => {
+        const p = parsed(parsePayload(decidePayload, payload));
+        decisionSigner(p);
+        controls.validateDecision(p.approver);
+      },
+    },
   );
 
   setHandler(
@@ -100,8 +111,9 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
   setHandler(decideSignal, (payload) => {
     try {
       const p = parsed(parsePayload(decidePayload, payload));
+      const fingerprint = decisionSigner(p);
       controls.decide(p.action, p.approver);
-      book.audit({ actor: p.approver, action: 'decide', via: 'signal', target: p.action, comment: p.comment, accepted: true });
+      book.audit({ actor: p.approver, action: 'decide', via: 'signal', target: p.action, comment: p.comment, accepted: true, ...fingerprint });
     } catch (err) {
       refuseSignal('decide', payload, err);
     }

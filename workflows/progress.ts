@@ -54,7 +54,8 @@ export interface GateProgress {
   deadline?: string;
   onTimeout: 'reject' | 'approve';
   minApprovals: number;
-  approvals: Array<{ approver: string; at: string; comment?: string }>;
+  /** `fingerprint`: the key that signed the approval (signed runs). */
+  approvals: Array<{ approver: string; at: string; comment?: string; fingerprint?: string }>;
   decidedAt?: string;
   decidedBy?: string;
   reason?: string;
@@ -72,6 +73,8 @@ export interface AuditEntry {
   accepted: boolean;
   /** Why it was refused. */
   reason?: string;
+  /** The key that signed it (signed runs): SHA256:… as ssh-keygen prints it. */
+  fingerprint?: string;
 }
 
 /** A wave held back by the deploy windows or a freeze; the run resumes by itself at `until`. */
@@ -121,6 +124,8 @@ export interface RunProgress {
   failure?: string;
   /** Steps whose undo kept failing during a rollback. */
   rollbackFailures: RollbackFailure[];
+  /** A signed run: what the signature binds, who signed the plan, and whether answers must be signed. */
+  signed?: { planHash: string; expiresAt: string; fingerprint?: string; approvalKeys: string[] };
 }
 
 /** A step that completed and how to undo it; kept by the saga (the command from the plan). */

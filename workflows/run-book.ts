@@ -9,6 +9,7 @@ import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } 
 import { upgradePlan } from '../plan/upgrade';
 import type * as SignedPlanModule from '../plan/signed-plan';
 import type { PlanSignature, SignedService } from '../plan/signed-plan';
+import { ApprovalKeys } from './approval-keys';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -61,6 +62,7 @@ export class RunBook {
   private readonly indexed = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.plan) !== undefined;
 
   constructor(readonly input: DeploymentInput) {
+    this.approvalKeys = new ApprovalKeys(input);
     const plan = upgradePlan(input.plan);
     this.plan = plan;
     const waves = computeWaves(plan);
@@ -94,9 +96,15 @@ export class RunBook {
       audit: [],
       rollbackFailures: [],
     };
+    const statement = this.approvalKeys.planStatement();
+    if (statement) {
+      this.progress.signed = { planHash: statement.planHash, expiresAt: statement.expiresAt, fingerprint: this.approvalKeys.starterFingerprint(), approvalKeys: this.approvalKeys.approvers.map((a) => a.name) };
+    }
   }
 
   private signed?: Map<string, SignedService>;
+  /** Who may answer this run, when it is signed (approval-keys.ts). */
+  readonly approvalKeys: ApprovalKeys;
 
   /** The signed share of a service for a child's input; nothing for an unsigned run, so such inputs stay as they were. */
   signedArg(name: string): { signed?: SignedService } {

@@ -12,6 +12,7 @@ import { intFlag } from './flags';
 
 interface SteerFlags extends ConnectionFlags {
   as?: string;
+  key?: string;
   wave?: string;
   service?: string;
   comment?: string;
@@ -31,7 +32,8 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
       .command('approve')
       .description('approve an open gate (refused with the reason, exit 3, if it does not apply)')
       .argument('<id>', 'run id')
-      .requiredOption('--as <name>', 'who approves (checked against the plan approvers)')
+      .option('--as <name>', 'who approves (checked against the plan approvers; a signed run takes the name from the key, and --as must match it)')
+      .option('--key <path>', 'ed25519 key that signs the answer (default: MAESTRO_KEY, else the local key)')
       .option('--wave <n>', 'the wave whose gate to answer (default: the only open gate)')
       .option('--service <name>', 'the service whose gate to answer')
       .option('--comment <text>', 'kept in the audit trail')
@@ -44,7 +46,8 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
         output: ctx.output,
         connection: settingsFromFlags(flags),
         runId,
-        as: flags.as!,
+        as: flags.as,
+        key: flags.key,
         wave: waveNumber(flags.wave),
         service: flags.service,
         comment: flags.comment,
@@ -60,14 +63,15 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
       .command('reject')
       .description("reject an open gate; the plan's onFailure applies")
       .argument('<id>', 'run id')
-      .requiredOption('--as <name>', 'who rejects')
+      .option('--as <name>', 'who rejects (default: the signing key\'s name)')
+      .option('--key <path>', 'ed25519 key that signs the answer')
       .requiredOption('--reason <text>', 'why (kept in the audit trail)')
       .option('--wave <n>', 'the wave whose gate to answer')
       .option('--service <name>', 'the service whose gate to answer')
       .option('--json', 'print the gate as JSON'),
   ).action((runId: string, flags: SteerFlags) =>
     ctx.execute(() =>
-      rejectCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: flags.as!, reason: flags.reason!, wave: waveNumber(flags.wave), service: flags.service, json: flags.json }),
+      rejectCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, as: flags.as, key: flags.key, reason: flags.reason!, wave: waveNumber(flags.wave), service: flags.service, json: flags.json }),
     ),
   );
 
@@ -77,13 +81,14 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
       .description('decide about the failed service a paused run waits on: retry, skip, rollback or abort')
       .argument('<id>', 'run id')
       .argument('<action>', DECISIONS.join('|'))
-      .requiredOption('--as <name>', 'who decides')
+      .option('--as <name>', 'who decides (default: the signing key\'s name)')
+      .option('--key <path>', 'ed25519 key that signs the answer')
       .option('--comment <text>', 'kept in the audit trail')
       .option('--json', 'print JSON'),
   ).action((runId: string, action: string, flags: SteerFlags) =>
     ctx.execute(async () => {
       if (!DECISIONS.includes(action as Decision)) throw new InvalidInputError(`unknown decision "${action}"`, `Use one of: ${DECISIONS.join(', ')}.`);
-      await decideCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, action: action as Decision, as: flags.as!, comment: flags.comment, json: flags.json });
+      await decideCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, action: action as Decision, as: flags.as, key: flags.key, comment: flags.comment, json: flags.json });
     }),
   );
 

@@ -1,15 +1,20 @@
 import { approveUpdate, overrideFreezeUpdate } from '../../workflows/messages';
+import { userInfo } from 'node:os';
 import { InvalidInputError } from '../errors';
+import { loadOperator } from '../identity';
 import type { ConnectionSettings } from '../../connection/settings';
 import type { Output } from '../output';
+import { gateTarget, signAnswer } from '../sign-answer';
 import { refusedAsExit3, withRun } from '../steer';
 
 export interface ApproveOptions {
   output: Output;
   connection: ConnectionSettings;
   runId: string;
-  /** Who approves; checked against the plan's approvers. */
-  as: string;
+  /** Who approves; checked against the plan's approvers. Default: the signing key's name. */
+  as?: string;
+  /** Signing key (`--key`, MAESTRO_KEY, else the local key). */
+  key?: string;
   /** The wave whose gate to answer. Default: the only open gate. */
   wave?: number;
   /** The service whose gate to answer. */
@@ -24,9 +29,10 @@ export interface ApproveOptions {
 /** `maestro approve`: answers an open gate as an update, so a refusal comes back with its reason (exit 3). */
 export async function approveCommand(options: ApproveOptions): Promise<void> {
   if (options.freeze) return overrideFreeze(options);
-  const gate = await withRun(options.connection, options.runId, (handle) =>
-    refusedAsExit3(() => handle.executeUpdate(approveUpdate, { args: [{ approver: options.as, wave: options.wave, service: options.service, comment: options.comment }] })),
-  );
+  const gate = await withRun(options.connection, options.runId, async (handle) => {
+    const signed = await signAnswer(handle, { runId: options.runId, action: 'approve', as: options.as, key: options.key, target: gateTarget(options) });
+    return refusedAsExit3(() => handle.executeUpdate(approveUpdate, { args: [{ ...signed, wave: options.wave, service: options.service, comment: options.comment }] }));
+  });
   options.output.out(
     options.json
       ? JSON.stringify(gate)
@@ -38,8 +44,10 @@ export async function approveCommand(options: ApproveOptions): Promise<void> {
 async function overrideFreeze(options: ApproveOptions): Promise<void> {
   if (!options.reason?.trim()) throw new InvalidInputError('approve --freeze: --reason is required (it goes into the audit trail)');
   if (options.wave !== undefined || options.service !== undefined) throw new InvalidInputError('approve --freeze: a freeze is not a gate; leave out --wave and --service');
+  // Not signed (yet): the name is --as, else the signing key's, else the OS user.
+  const approver = options.as ?? loadOperator({ key: options.key })?.name ?? userInfo().username;
   const result = await withRun(options.connection, options.runId, (handle) =>
-    refusedAsExit3(() => handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver: options.as, reason: options.reason! }] })),
+    refusedAsExit3(() => handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver, reason: options.reason! }] })),
   );
-  options.output.out(options.json ? JSON.stringify(result) : `freeze "${result.freeze}" overridden by ${options.as}: new waves may start`);
+  options.output.out(options.json ? JSON.stringify(result) : `freeze "${result.freeze}" overridden by ${approver}: new waves may start`);
 }

@@ -1,6 +1,6 @@
 import { ORCHESTRATOR_TASK_QUEUE } from '../../plan/task-queues';
 import { signPlan } from '../../plan/sign-plan';
-import type { PlanSignature } from '../../plan/signed-plan';
+import type { ApproverKey, PlanSignature } from '../../plan/signed-plan';
 import type { NormalizedPlan } from '../../plan/types';
 import type { SigningKey } from '../../trust/sshsig';
 import { testIdentity } from './test-identity';
@@ -28,14 +28,14 @@ export async function startRun(
     id?: string;
     indexed?: boolean;
     /** Default: signed by the test identity for this run id, valid an hour. `false`: unsigned, as a raw `temporal workflow start`. */
-    signing?: { key: SigningKey; ttlMs?: number; runId?: string } | false;
+    signing?: { key: SigningKey; ttlMs?: number; runId?: string; approvers?: ApproverKey[] } | false;
     /** A signature as is (tampering tests). */
     signature?: PlanSignature;
   } = {},
 ): Promise<StartedRun> {
   const runId = options.id ?? uniqueSuffix(plan.name);
   const signing = options.signing === false ? undefined : (options.signing ?? { key: testIdentity().operator.signing });
-  const signature = options.signature ?? (signing && signPlan(plan, { runId: signing.runId ?? runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? 3_600_000 }));
+  const signature = options.signature ?? (signing && signPlan(plan, { runId: signing.runId ?? runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? 3_600_000, approvers: signing.approvers }));
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,

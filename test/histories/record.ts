@@ -15,6 +15,8 @@ import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 import { startDevServer } from '../helpers/temporal-env';
+import { testIdentity } from '../helpers/test-identity';
+import { signApproval } from '../../plan/approval-signature';
 import { saveScenario, type SaveOptions } from './recorded';
 
 /**
@@ -157,6 +159,26 @@ describe('record replay histories', () => {
     await run.handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver: 'ops-lead', reason: 'hotfix' }] });
     expect((await run.finished()).outcome.state).toBe('succeeded');
     await save(env.client, run, 'freeze-override', 'a freeze holds wave 1 (patch deploy-windows); overridden by update with a reason; an always-open window');
+  });
+
+  it('signed approval: a signed run; an unsigned approve signal refused, then a signed approval by update', async () => {
+    const operator = testIdentity().operator;
+    const approverKeys = [{ name: 'tester', key: operator.publicText.split(' ').slice(0, 2).join(' ') }];
+    const p = plan('signed-approval', {
+      approvals: { gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: { first: { node: 'macpro51', steps: [step(join(tempDir(), 'log'), 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(join(tempDir(), 'log'), 'x')] } },
+    });
+    const run = await startRun(env, p, { signing: { key: operator.signing, approvers: approverKeys, ttlMs: 3_600_000 } });
+    const open = await waitFor('the gate to open', async () => {
+      const progress = await run.handle.query(progressQuery);
+      return progress.gates[0]?.state === 'open' && progress;
+    });
+    await run.handle.signal(approveSignal, { approver: 'tester', wave: 2 });
+    const signedAt = new Date().toISOString();
+    const signature = signApproval({ runId: run.runId, planHash: open.signed!.planHash, action: 'approve', target: 'wave-2', at: signedAt }, operator.signing);
+    await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'tester', wave: 2, comment: 'go', signature, signedAt }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'signed-approval', 'a signed run (plan signature, service proofs on every step); an unsigned approve signal refused, then an approval signed by a key the plan lists');
   });
 
   it('pause on failure: the operator decides to retry', async () => {

@@ -44,6 +44,7 @@ describe('replay of recorded histories', () => {
       'pause-decision',
       'rollback-incomplete',
       'rollback',
+      'signed-approval',
       'success',
       'tune',
     ]);

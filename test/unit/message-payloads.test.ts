@@ -23,14 +23,14 @@ describe('message payloads', () => {
     [{ approver: 'alice', wave: 1.5 }, 'wave: expected a positive integer, got 1.5'],
     [{ approver: 'alice', wave: '2' }, 'wave: expected a positive integer, got "2"'],
     [{ approver: 'alice', service: '' }, 'service: is required'],
-    [{ approver: 'alice', sneaky: true }, 'sneaky: unknown field (expected approver, wave, service, comment)'],
+    [{ approver: 'alice', sneaky: true }, 'sneaky: unknown field (expected approver, wave, service, comment, signature, signedAt)'],
   ])('refuses approval %j: %s', (payload, problem) => {
     expect(refused(parsePayload(approvePayload, payload))).toBe(`malformed payload: ${problem}`);
   });
 
   it('lists every problem of a payload at once', () => {
     expect(refused(parsePayload(rejectPayload, { approver: '', wave: -1, extra: 1 }))).toBe(
-      'malformed payload: extra: unknown field (expected approver, wave, service, reason); approver: is required; wave: expected a positive integer, got -1; reason: is required',
+      'malformed payload: extra: unknown field (expected approver, wave, service, reason, signature, signedAt); approver: is required; wave: expected a positive integer, got -1; reason: is required',
     );
   });
 

@@ -7,6 +7,7 @@ import { verifySshsig } from '../../trust/sshsig';
 import { signPlan } from '../../plan/sign-plan';
 import { leafInPlan, parseStatement, planHash, signedServices } from '../../plan/signed-plan';
 import { parsePlanText } from '../../plan/parse';
+import { APPROVAL_STATEMENT_TYPE, approvalMessage, checkApproval, signApproval } from '../../plan/approval-signature';
 import type { NormalizedPlan } from '../../plan/types';
 import { signerLine, sshKeygen, sshVerify, tempDir, writeTrustFile } from '../helpers/ssh-keys';
 
@@ -90,5 +91,31 @@ services:
     expect(leafInPlan(statement, { leaf: b.leaf, proof: services.get('a')!.proof })).toBe(false);
     // Survives a JSON round trip (activity payloads): same bytes, same proof.
     expect(leafInPlan(statement, JSON.parse(JSON.stringify(b)))).toBe(true);
+  });
+});
+
+describe('signed answers', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const opsLead = sshKeygen(dir, 'ops-lead');
+  const dba = sshKeygen(dir, 'dba');
+  const approvers = [opsLead, dba].map((k) => ({ name: k.name, key: k.publicText.split(' ').slice(0, 2).join(' ') }));
+  const statement = { runId: 'run-1', planHash: 'ab'.repeat(32), action: 'approve' as const, target: 'wave-2', at: '2026-01-01T00:00:00.000Z' };
+
+  it('ssh-keygen -Y verify accepts an approval Maestro made, over the statement bytes', () => {
+    const signature = signApproval(statement, opsLead.signing);
+    const trustFile = writeTrustFile(dir, [signerLine(opsLead, [NAMESPACES.approval])], 'approvers');
+    const payload = approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...statement });
+    expect(sshVerify({ trustFile, identity: 'ops-lead', namespace: NAMESPACES.approval, signature, payload, dir }).ok).toBe(true);
+    expect(sshVerify({ trustFile, identity: 'ops-lead', namespace: NAMESPACES.plan, signature, payload, dir }).ok).toBe(false);
+  });
+
+  it('binds the run, the gate and the time; the name is the key’s', () => {
+    const signature = signApproval(statement, opsLead.signing);
+    expect(checkApproval({ signature, statement, claimed: 'ops-lead', approvers })).toMatchObject({ ok: true, name: 'ops-lead' });
+    expect(checkApproval({ signature, statement: { ...statement, target: 'wave-3' }, claimed: 'ops-lead', approvers })).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
+    expect(checkApproval({ signature, statement: { ...statement, runId: 'run-2' }, claimed: 'ops-lead', approvers })).toMatchObject({ ok: false });
+    expect(checkApproval({ signature, statement, claimed: 'dba', approvers })).toMatchObject({ ok: false, reason: expect.stringMatching(/signed with ops-lead's key/) });
+    expect(checkApproval({ signature: undefined, statement, claimed: 'dba', approvers })).toMatchObject({ ok: false, reason: expect.stringMatching(/^unsigned/) });
   });
 });

@@ -1,0 +1,61 @@
+import { NAMESPACES } from '../trust/allowed-signers';
+import { canonicalJson } from '../trust/canonical-json';
+import { fingerprint, parsePublicKeyText, sameKey } from '../trust/ssh-keys';
+import { parseSshsig, signSshsig, verifySshsig, type SigningKey } from '../trust/sshsig';
+import type { ApproverKey } from './signed-plan';
+
+/**
+ * Signed answers to a run: approve, reject and decide carry an SSHSIG (namespace
+ * maestro-approval) over this statement, bound to the run, its signed plan, the gate or decision
+ * and a time. The workflow checks them in its update validators against the approval keys the
+ * signed plan carries. Pure, but it pulls in ed25519: workflows `require` it only when needed.
+ */
+export const APPROVAL_STATEMENT_TYPE = 'maestro-approval/v1';
+
+export interface ApprovalStatement {
+  type: typeof APPROVAL_STATEMENT_TYPE;
+  runId: string;
+  /** The signed plan's `planHash`. */
+  planHash: string;
+  action: 'approve' | 'reject' | 'decide';
+  /** Gate id (`wave-2`, `service-api`) or the decision (`retry`, …). */
+  target: string;
+  /** When it was signed (ISO). */
+  at: string;
+}
+
+export const approvalMessage = (s: ApprovalStatement): string => canonicalJson(s);
+
+export function signApproval(s: Omit<ApprovalStatement, 'type'>, key: SigningKey): string {
+  return signSshsig(approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...s }), NAMESPACES.approval, key);
+}
+
+export type ApprovalCheck = { ok: true; name: string; fingerprint: string } | { ok: false; reason: string };
+
+/** Checks a signed answer: a good signature, by a listed approval key, whose name is the one claimed. */
+export function checkApproval(options: { signature?: string; statement: Omit<ApprovalStatement, 'type'>; claimed: string; approvers: ApproverKey[] }): ApprovalCheck {
+  if (!options.signature) return { ok: false, reason: `unsigned: this run accepts only answers signed by an approval key its signed plan lists (maestro ${options.statement.action} signs them)` };
+  const message = approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...options.statement });
+  const check = verifySshsig(options.signature, message, NAMESPACES.approval);
+  if (!check.ok) return { ok: false, reason: `bad signature: ${check.reason}` };
+  const fp = fingerprint(check.sig.publicKey);
+  const listed = options.approvers.find((a) => {
+    try {
+      return sameKey(parsePublicKeyText(a.key), check.sig.publicKey);
+    } catch {
+      return false;
+    }
+  });
+  if (!listed) return { ok: false, reason: `key ${fp} is not an approval key of this run's signed plan` };
+  if (listed.name !== options.claimed) return { ok: false, reason: `signed with ${listed.name}'s key (${fp}), not ${options.claimed}'s` };
+  return { ok: true, name: listed.name, fingerprint: fp };
+}
+
+/** The fingerprint of the key that signed a plan (for allowSelfApproval: false). */
+export function signerFingerprint(planSignature: string): string | undefined {
+  try {
+    return fingerprint(parseSshsig(planSignature).publicKey);
+  } catch {
+    return undefined;
+  }
+}
