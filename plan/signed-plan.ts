@@ -80,11 +80,17 @@ export function serviceLeaves(plan: NormalizedPlan): ServiceLeaf[] {
 export const leafBytes = (leaf: ServiceLeaf): Uint8Array => utf8(canonicalJson(leaf));
 export const leafHashOf = (leaf: ServiceLeaf): Uint8Array => leafHash(leafBytes(leaf));
 
-/** Each service's SignedService, by name (the run computes this once and hands one to each child). */
-export function signedServices(plan: NormalizedPlan, signature: PlanSignature): Map<string, SignedService> {
+/** Each service's SignedService, on demand by name (the run hashes every service once and hands one share to each child). */
+export function signedServices(plan: NormalizedPlan, signature: PlanSignature): { get(name: string): SignedService | undefined } {
   const leaves = serviceLeaves(plan);
-  const { proofs } = merkleTree(leaves.map(leafHashOf));
-  return new Map(leaves.map((leaf, i) => [leaf.service.name, { plan: signature, leaf, proof: proofs[i]! }]));
+  const index = new Map(leaves.map((leaf, i) => [leaf.service.name, i]));
+  const tree = merkleTree(leaves.map(leafHashOf));
+  return {
+    get(name) {
+      const i = index.get(name);
+      return i === undefined ? undefined : { plan: signature, leaf: leaves[i]!, proof: tree.proof(i) };
+    },
+  };
 }
 
 /** Does the leaf belong to the plan the statement's root commits to? */

@@ -16,33 +16,38 @@ const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(con
 /** One step of a proof: the sibling's hash and on which side it sits ('l…' or 'r…' + hex). */
 export type ProofStep = string;
 
-/** The root and every leaf's proof. A lone last node moves up a level unchanged. */
-export function merkleTree(leafHashes: Uint8Array[]): { root: string; proofs: ProofStep[][] } {
+/** Every level of the tree, leaves first; a lone last node moves up a level unchanged. */
+function levels(leafHashes: Uint8Array[]): Uint8Array[][] {
   if (leafHashes.length === 0) throw new Error('a Merkle tree needs at least one leaf');
-  const proofs: ProofStep[][] = leafHashes.map(() => []);
-  // members[i]: the leaves under level node i.
-  let level = leafHashes;
-  let members = leafHashes.map((_, i) => [i]);
-  while (level.length > 1) {
+  const out = [leafHashes];
+  for (let level = leafHashes; level.length > 1; ) {
     const next: Uint8Array[] = [];
-    const nextMembers: number[][] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i]!;
-      const right = level[i + 1];
-      if (!right) {
-        next.push(left);
-        nextMembers.push(members[i]!);
-        continue;
-      }
-      for (const leaf of members[i]!) proofs[leaf]!.push(`r${toHex(right)}`);
-      for (const leaf of members[i + 1]!) proofs[leaf]!.push(`l${toHex(left)}`);
-      next.push(nodeHash(left, right));
-      nextMembers.push([...members[i]!, ...members[i + 1]!]);
-    }
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? nodeHash(level[i]!, level[i + 1]!) : level[i]!);
+    out.push(next);
     level = next;
-    members = nextMembers;
   }
-  return { root: toHex(level[0]!), proofs };
+  return out;
+}
+
+/**
+ * The root, and each leaf's proof on demand: building every proof up front costs O(n log n)
+ * hex strings, which a 5,000-service run's parent workflow cannot afford in one workflow task.
+ */
+export function merkleTree(leafHashes: Uint8Array[]): { root: string; proof(index: number): ProofStep[] } {
+  const tree = levels(leafHashes);
+  return {
+    root: toHex(tree[tree.length - 1]![0]!),
+    proof(index) {
+      const steps: ProofStep[] = [];
+      let i = index;
+      for (const level of tree.slice(0, -1)) {
+        const sibling = i % 2 === 0 ? level[i + 1] : level[i - 1];
+        if (sibling) steps.push(`${i % 2 === 0 ? 'r' : 'l'}${toHex(sibling)}`);
+        i = Math.floor(i / 2);
+      }
+      return steps;
+    },
+  };
 }
 
 /** Does `leaf` with `proof` lead to `root`? Never throws. */

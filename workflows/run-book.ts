@@ -102,7 +102,7 @@ export class RunBook {
     }
   }
 
-  private signed?: Map<string, SignedService>;
+  private signed?: { get(name: string): SignedService | undefined };
   /** Who may answer this run, when it is signed (approval-keys.ts). */
   readonly approvalKeys: ApprovalKeys;
 
