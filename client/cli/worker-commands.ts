@@ -47,6 +47,8 @@ export const registerWorkerCommands: CommandRegistrar = (program, ctx) => {
             envDir: flags.envDir,
             enable: flags.enable,
             clusterFile: flags.cluster,
+            trust: flags.trust,
+            insecureUnsigned: flags.insecureUnsigned,
           });
         }
         return workerCommand({

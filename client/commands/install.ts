@@ -6,6 +6,7 @@ import type { ConnectionOverrides, ConnectionSettings } from '../../connection/s
 import { parseDuration } from '../../plan/durations';
 import { DEFAULT_SHUTDOWN_GRACE } from '../../workers/worker-options';
 import { CliError, InvalidInputError } from '../errors';
+import { loadTrust } from '../identity';
 import { EXIT } from '../exit-codes';
 import { envFileText, launchdLabel, launchdPlist, systemdUnit, type ServiceSpec } from '../install/service-files';
 import { CLUSTER_FILE_NAME } from '../load-plan';
@@ -36,6 +37,10 @@ export interface InstallOptions {
   enable?: boolean;
   /** Cluster file the node workers check this machine's os/arch against (carried as MAESTRO_CLUSTER). Default MAESTRO_CLUSTER. */
   clusterFile?: string;
+  /** The node workers' trust file (`--trust`, else MAESTRO_TRUST): carried as an absolute MAESTRO_TRUST. */
+  trust?: string;
+  /** Install node workers that run any step (`--insecure-unsigned`). */
+  insecureUnsigned?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -69,16 +74,27 @@ export function serviceSpec(options: InstallOptions, platform: ServicePlatform):
     TEMPORAL_NAMESPACE: c.namespace,
     // The service runs elsewhere (its working directory is the user's home): the cluster file goes by absolute path.
     MAESTRO_CLUSTER: abs(options.clusterFile ?? env.MAESTRO_CLUSTER ?? (existsSync(CLUSTER_FILE_NAME) ? CLUSTER_FILE_NAME : undefined)),
+    MAESTRO_TRUST: abs(options.trust ?? env.MAESTRO_TRUST),
   };
+  // As `maestro worker` itself would refuse: a node service without a trust file would never start.
+  if (options.nodes.length && !vars.MAESTRO_TRUST && !options.insecureUnsigned) {
+    throw new InvalidInputError(
+      'a node worker needs a trust file: the service would not start',
+      'Pass --trust FILE (OpenSSH allowed_signers, e.g. /etc/maestro/allowed_signers) or set MAESTRO_TRUST; --insecure-unsigned runs anything (test rigs only).',
+    );
+  }
+  if (vars.MAESTRO_TRUST && options.insecureUnsigned) throw new InvalidInputError('give either --trust or --insecure-unsigned, not both');
   vars.MAESTRO_SHUTDOWN_GRACE ??= DEFAULT_SHUTDOWN_GRACE;
   const graceMs = parseDuration(vars.MAESTRO_SHUTDOWN_GRACE);
   if (graceMs === undefined) throw new InvalidInputError(`MAESTRO_SHUTDOWN_GRACE: malformed duration "${vars.MAESTRO_SHUTDOWN_GRACE}"`);
   for (const file of [vars.TEMPORAL_TLS_CLIENT_CERT_PATH, vars.TEMPORAL_TLS_CLIENT_KEY_PATH, vars.TEMPORAL_TLS_SERVER_CA_CERT_PATH, vars.MAESTRO_TRUST, vars.MAESTRO_CLUSTER]) {
     if (file && !existsSync(file)) throw new InvalidInputError(`${file}: no such file (the service would not start)`);
   }
+  // A trust file that does not parse would stop the service at start: say so now (exit 2, naming the line).
+  if (vars.MAESTRO_TRUST) loadTrust(vars.MAESTRO_TRUST);
   const name = serviceName(options.nodes, options.orchestrator);
   const user = options.user ?? env.SUDO_USER ?? userInfo().username;
-  const flags = [...options.nodes.flatMap((n) => ['--node', n]), ...(options.orchestrator ? ['--orchestrator'] : [])];
+  const flags = [...options.nodes.flatMap((n) => ['--node', n]), ...(options.orchestrator ? ['--orchestrator'] : []), ...(options.insecureUnsigned ? ['--insecure-unsigned'] : [])];
   const home = user === userInfo().username ? homedir() : platform === 'launchd' ? `/Users/${user}` : '/';
   return {
     name,

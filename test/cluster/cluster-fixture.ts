@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
 import { killSpawned, spawnTracked, type Spawned } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
+import { signingEnv, type ClusterTrust } from './cluster-trust';
 import { createNetwork, type TestNetwork } from './netns';
 
 /**
@@ -10,6 +11,8 @@ import { createNetwork, type TestNetwork } from './netns';
  * stands for: the Temporal server on `server`, the orchestrator on mac-studio, one
  * `maestro worker --node X` per node, the operator's CLI on `cli`. Nothing listens on the
  * machine's own stack; the test talks to the cluster only through the CLI namespace.
+ * Every node worker runs with `--trust` (its own copy of the trust file): only plans and approvals
+ * signed by the operator's ssh-keygen key, which the CLI namespace holds, take effect on a node.
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,11 +32,15 @@ export interface CliResult {
 export interface Cluster {
   net: TestNetwork;
   address: string;
-  /** `maestro <args>` from the operator's namespace, with its connection flags. */
-  maestro(args: string[], flags?: string[]): Promise<CliResult>;
+  trust: ClusterTrust;
+  /**
+   * `maestro <args>` from the operator's namespace, with its connection flags, signing with the
+   * operator's key unless `env` says otherwise (MAESTRO_KEY, MAESTRO_TRUST).
+   */
+  maestro(args: string[], flags?: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
   /** `maestro status --json` of a run. */
   status(runId: string): Promise<{ state: string; services: Record<string, { state: string; steps: Array<{ name: string; state: string; attempts: number }> }> }>;
-  /** Starts (or starts again) `maestro worker --node <node>` in the node's namespace; resolves once it polls. */
+  /** Starts (or starts again) `maestro worker --node <node> --trust <its file>` in the node's namespace; resolves once it polls. */
   startNode(node: string, flags?: string[]): Promise<Spawned>;
   nodeWorker(node: string): Spawned | undefined;
   startOrchestrator(): Promise<Spawned>;
@@ -56,8 +63,12 @@ export function execIn(net: TestNetwork, host: string, file: string, args: strin
 }
 
 /** Makes the namespaces; the server and workers are started by the caller (see `startDevServerIn`). */
-export function createCluster(options: { address: string; connectFlags: ConnectFlags; env?: NodeJS.ProcessEnv }, net = createNetwork([...HOSTS])): Cluster {
-  const env = { ...process.env, LOG_LEVEL: 'info', ...options.env };
+export function createCluster(options: { address: string; connectFlags: ConnectFlags; trust: ClusterTrust; env?: NodeJS.ProcessEnv }, net = createNetwork([...HOSTS])): Cluster {
+  // Nothing inherits the jest setup's identity: keys and trust files are given where they belong.
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', ...options.env };
+  delete env.MAESTRO_KEY;
+  delete env.MAESTRO_TRUST;
+  const operatorEnv = signingEnv(options.trust.operator, options.trust.operatorTrust);
   const nodes = new Map<string, Spawned>();
   const spawnIn = (host: string, file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
     const [ipBin, ...prefix] = net.exec(host);
@@ -76,14 +87,15 @@ export function createCluster(options: { address: string; connectFlags: ConnectF
   const cluster: Cluster = {
     net,
     address: options.address,
-    maestro: (args, flags = options.connectFlags('cli')) => execIn(net, 'cli', process.execPath, [MAESTRO_BIN, ...args, ...flags], env),
+    trust: options.trust,
+    maestro: (args, flags = options.connectFlags('cli'), signing = operatorEnv) => execIn(net, 'cli', process.execPath, [MAESTRO_BIN, ...args, ...flags], { ...env, ...signing }),
     async status(runId) {
       const result = await cluster.maestro(['status', runId, '--json']);
       if (result.code !== 0) throw new Error(`maestro status ${runId} exited ${result.code}: ${result.err}`);
       return JSON.parse(result.out);
     },
     async startNode(node, flags = options.connectFlags(node)) {
-      const worker = await startWorker(node, `worker ${node}`, ['--node', node, ...flags]);
+      const worker = await startWorker(node, `worker ${node}`, ['--node', node, '--trust', options.trust.nodeTrust(node), ...flags]);
       nodes.set(node, worker);
       return worker;
     },

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
 import { ensureBuilt, type Spawned } from '../helpers/processes';
 import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
+import { makeClusterTrust, signingEnv } from './cluster-trust';
 import { startDevServerIn, startHealthServer, type ServerProcess } from './dev-server-in-netns';
 import { expectEveryStepOnce, expectRollbackInOrder, expectWaveOrder, waitForEvent, waitForHeartbeatTimeout } from './expectations';
 import { APPROVER, GATE_WAVE, keepEvents, writeMigrationPlan, type MigrationPlan } from './migration-plan';
@@ -12,6 +14,8 @@ import { TEST_SUBNET } from './netns';
  * The three-node cluster over network namespaces, on the dev server (SQLite file) the cluster
  * guide's `maestro server` runs: every piece a separate process in its own namespace, the
  * operator's CLI in a namespace of its own. Partitions are real (a veth unplugged on the switch).
+ * Every run is signed by the operator's ssh-keygen key and verified by each node against its own
+ * trust file (`--trust`); the gate's approval is signed too.
  */
 
 const ADDRESS = `${TEST_SUBNET}.1:${FRONTEND_PORT}`;
@@ -24,7 +28,7 @@ const netnsOf = (node: string) => cluster.net.hosts[node]!.netns;
 beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
-  cluster = createCluster({ address: ADDRESS, connectFlags: () => ['--address', ADDRESS] });
+  cluster = createCluster({ address: ADDRESS, connectFlags: () => ['--address', ADDRESS], trust: makeClusterTrust(dir, DEFAULT_NODE_NAMES) });
   server = await startDevServerIn(cluster, join(dir, 'temporal.sqlite'));
   await cluster.startOrchestrator();
   for (const node of ['mac-studio', 'macbook-air', 'macpro51']) await cluster.startNode(node);
@@ -124,5 +128,19 @@ describe('a migration across three node namespaces (dev server)', () => {
     const events = plan.events(runId);
     expectEveryStepOnce(events, netnsOf, ['worker-queue.deploy']);
     expectWaveOrder(events);
+  }, 150_000);
+
+  it('runs nothing on any node for a run signed by a key the nodes do not trust, and says why', async () => {
+    const runId = 'cm-untrusted';
+    const { intruder, intruderTrust } = cluster.trust;
+    // Claiming the approver's name changes nothing: the nodes know keys, not names.
+    const started = await cluster.maestro(['run', plan.file, '--id', runId, '--as', APPROVER, '--auto-approve'], undefined, signingEnv(intruder, intruderTrust));
+    expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: started.code === 0 ? started.err : '' });
+    expect(await waitForRunState(cluster, runId, ['succeeded', 'failed', 'rolled-back', 'rollback-incomplete'])).toBe('rolled-back');
+    expect(plan.events(runId)).toEqual([]);
+    const status = await cluster.status(runId);
+    const first = status.services['postgres-primary']!.steps[0] as { state: string; attempts: number; error?: string };
+    expect(first).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(first.error).toMatch(/refused: plan signer not trusted: key SHA256:\S+ is not in the trust file .*macpro51\/allowed_signers/);
   }, 150_000);
 });

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { CERT_FILES } from '../../client/certs';
 import type { ProductionServerSettings } from '../../workers/production-server';
 import { EXPIRED_ON, makeExpiredClientCert } from '../helpers/expired-cert';
+import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
 import { ensureBuilt } from '../helpers/processes';
 import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
+import { makeClusterTrust } from './cluster-trust';
 import { startHealthServer, type ServerProcess } from './dev-server-in-netns';
 import { expectEveryStepOnce, expectWaveOrder, waitForEvent, waitForHeartbeatTimeout } from './expectations';
 import { APPROVER, GATE_WAVE, keepEvents, writeMigrationPlan, type MigrationPlan } from './migration-plan';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'maestro-production-'));
   certs = join(dir, 'certs');
-  cluster = createCluster({ address: ADDRESS, connectFlags: (host) => tlsFlags(host === 'cli' ? 'operator' : host) });
+  cluster = createCluster({ address: ADDRESS, connectFlags: (host) => tlsFlags(host === 'cli' ? 'operator' : host), trust: makeClusterTrust(dir, DEFAULT_NODE_NAMES) });
   // The certificates as an operator makes them: `maestro certs`, for the server's name and address.
   const made = await cluster.execIn('cli', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'certs', '--dir', certs, '--host', SERVER_NAME, '--host', SERVER_IP]);
   expect({ code: made.code, err: made.err }).toEqual({ code: 0, err: made.code === 0 ? made.err : '' });
@@ -118,7 +120,7 @@ describe('the migration on the production server (PostgreSQL, mTLS)', () => {
     expect(foreign.code).toBe(4);
     expect(foreign.err).toContain('refused the TLS connection: the server refused this client\'s certificate: it is not signed by a CA the server trusts');
     // A node worker with no certificate exits instead of polling.
-    const worker = cluster.spawnIn('macbook-air', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'worker', '--node', 'macbook-air', ...ca]);
+    const worker = cluster.spawnIn('macbook-air', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'worker', '--node', 'macbook-air', '--trust', cluster.trust.nodeTrust('macbook-air'), ...ca]);
     const exit = await worker.exited;
     expect(exit.code).toBe(4);
     expect(worker.stderr()).not.toContain('"msg":"workers polling"');
@@ -129,7 +131,7 @@ describe('the migration on the production server (PostgreSQL, mTLS)', () => {
   it('refuses a worker with an expired client certificate at connect, naming the certificate and when it expired', async () => {
     // Signed by the cluster's CA, valid 1–2 January 2024: only its dates are wrong.
     const expired = makeExpiredClientCert(certs, 'macpro51', join(dir, 'expired'));
-    const worker = cluster.spawnIn('macpro51', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'worker', '--node', 'macpro51', '--address', ADDRESS,
+    const worker = cluster.spawnIn('macpro51', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'worker', '--node', 'macpro51', '--trust', cluster.trust.nodeTrust('macpro51'), '--address', ADDRESS,
       '--tls-ca', join(certs, CERT_FILES.ca), '--tls-cert', expired.cert, '--tls-key', expired.key]);
     const exit = await worker.exited;
     expect(exit.code).toBe(4);

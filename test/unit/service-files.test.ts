@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+
+const relative_ = (file: string) => relative(process.cwd(), file);
 import { runCli } from '../../client/main';
 import { memoryOutput } from '../../client/output';
 import { launchdPlist, systemdUnit, type ServiceSpec } from '../../client/install/service-files';
@@ -112,5 +114,43 @@ describe('maestro worker --install / --uninstall', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('/nonexistent/ca.pem');
     expect(existsSync(join(units, 'maestro-worker-n1.service'))).toBe(false);
+  });
+
+  describe('the trust file', () => {
+    // The jest setup exports the test identity's MAESTRO_TRUST; these cases say where it comes from.
+    const saved = process.env.MAESTRO_TRUST;
+    beforeEach(() => delete process.env.MAESTRO_TRUST);
+    afterEach(() => (process.env.MAESTRO_TRUST = saved));
+
+    it('--trust is carried into the env file as an absolute MAESTRO_TRUST', async () => {
+      const units = tempDir('maestro-units-');
+      const relative = relative_(saved!);
+      const r = await cli('worker', '--install', '--node', 'macpro51', '--trust', relative, '--unit-dir', units, '--env-dir', units, '--no-enable', '--address', '10.0.0.5:7233');
+      expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+      expect(readFileSync(join(units, 'maestro-worker-macpro51.env'), 'utf8')).toContain(`MAESTRO_TRUST="${saved}"`);
+    });
+
+    it('a node service without a trust file is refused before anything is written (exit 2); --insecure-unsigned is on its command line', async () => {
+      const units = tempDir('maestro-units-');
+      const r = await cli('worker', '--install', '--node', 'n1', '--unit-dir', units, '--env-dir', units, '--no-enable');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('a node worker needs a trust file: the service would not start');
+      expect(existsSync(join(units, 'maestro-worker-n1.service'))).toBe(false);
+      const insecure = await cli('worker', '--install', '--node', 'n1', '--insecure-unsigned', '--unit-dir', units, '--env-dir', units, '--no-enable');
+      expect(insecure.code).toBe(0);
+      expect(readFileSync(join(units, 'maestro-worker-n1.service'), 'utf8')).toMatch(/^ExecStart=.* worker --node n1 --insecure-unsigned$/m);
+      // The orchestrator alone runs no command and needs none.
+      expect((await cli('worker', '--install', '--orchestrator', '--unit-dir', units, '--env-dir', units, '--no-enable')).code).toBe(0);
+    });
+
+    it('a trust file that does not parse is refused, naming the line (exit 2)', async () => {
+      const units = tempDir('maestro-units-');
+      const bad = join(units, 'allowed_signers');
+      writeFileSync(bad, 'ops-lead namespaces="maestro-plan" ssh-ed25519 not-base64!\n');
+      const r = await cli('worker', '--install', '--node', 'n1', '--trust', bad, '--unit-dir', units, '--env-dir', units, '--no-enable');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${bad}:1`);
+      expect(existsSync(join(units, 'maestro-worker-n1.service'))).toBe(false);
+    });
   });
 });
