@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { EXIT } from '../../client/exit-codes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro } from '../helpers/processes';
+import { ensureBuilt, freePort, killSpawned, spawnMaestro, type Spawned } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 /**
@@ -15,6 +15,7 @@ import { waitFor } from '../helpers/wait-for';
  */
 const MAESTRO_BIN = join(__dirname, '..', '..', 'bin', 'maestro.js');
 let home: string;
+let dev: Spawned | undefined;
 let address: string;
 /** The environment of a fresh checkout: no identity from the jest setup, the pinned Temporal CLI. */
 let env: NodeJS.ProcessEnv;
@@ -26,19 +27,24 @@ beforeAll(async () => {
   env = { ...process.env, MAESTRO_HOME: home, TEMPORAL_CLI_PATH: resolveTemporalBinary('cli'), MAESTRO_KEY: undefined, MAESTRO_TRUST: undefined };
   const port = await freePort();
   address = `127.0.0.1:${port}`;
-  const dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(home, 'dev.sqlite')], env);
+  dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(home, 'dev.sqlite')], env);
+  const started = dev;
   await Promise.race([
-    waitFor('maestro dev to poll', () => dev.stdout().includes('Workers polling'), 90_000),
-    dev.exited.then(({ code }) => {
-      throw new Error(`maestro dev exited (${code}) before polling:\n${dev.stderr()}`);
+    waitFor('maestro dev to poll', () => started.stdout().includes('Workers polling'), 90_000),
+    started.exited.then(({ code }) => {
+      throw new Error(`maestro dev exited (${code}) before polling:\n${started.stderr()}`);
     }),
   ]);
-  expect(dev.stdout()).toContain(`Local signing key ${join(home, 'keys', 'id_ed25519')} and trust file ${join(home, 'allowed_signers')} created`);
-  expect(dev.stdout()).toContain(`Trust file:      ${join(home, 'allowed_signers')}`);
-  expect(dev.stderr()).not.toContain('INSECURE');
+  expect(started.stdout()).toContain(`Local signing key ${join(home, 'keys', 'id_ed25519')} and trust file ${join(home, 'allowed_signers')} created`);
+  expect(started.stdout()).toContain(`Trust file:      ${join(home, 'allowed_signers')}`);
+  expect(started.stderr()).not.toContain('INSECURE');
 }, 120_000);
 
-afterAll(() => killSpawned());
+// SIGTERM first: maestro dev then stops its Temporal server too (a kill -9 would orphan it).
+afterAll(async () => {
+  await dev?.stop(30_000);
+  await killSpawned();
+});
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
