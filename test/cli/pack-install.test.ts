@@ -26,7 +26,9 @@ beforeAll(async () => {
 
 afterAll(killSpawned);
 
-const maestro = (...args: string[]) => run(join(prefix, 'node_modules', '.bin', 'maestro'), args, { cwd: dir });
+// env: jest's process.env is the test file's own copy (it holds the suite's MAESTRO_KEY and
+// MAESTRO_TRUST); child_process left alone would hand the child the real, outer environment.
+const maestro = (...args: string[]) => run(join(prefix, 'node_modules', '.bin', 'maestro'), args, { cwd: dir, env: process.env });
 
 describe('npm pack + npm install --omit=dev', () => {
   it('packs the compiled CLI, its docs and examples, and no sources, tests or bench', () => {
