@@ -5,8 +5,7 @@ import { promisify } from 'node:util';
 import { EXIT } from '../../client/exit-codes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro, type Spawned } from '../helpers/processes';
-import { waitFor } from '../helpers/wait-for';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
 
 /**
  * Secure by default, no friction locally: `maestro dev` with no key and no trust file anywhere
@@ -29,12 +28,7 @@ beforeAll(async () => {
   address = `127.0.0.1:${port}`;
   dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(home, 'dev.sqlite')], env);
   const started = dev;
-  await Promise.race([
-    waitFor('maestro dev to poll', () => started.stdout().includes('Workers polling'), 90_000),
-    started.exited.then(({ code }) => {
-      throw new Error(`maestro dev exited (${code}) before polling:\n${started.stderr()}`);
-    }),
-  ]);
+  await untilReady(started, 'maestro dev to poll', (p) => p.stdout().includes('Workers polling'), 90_000);
   expect(started.stdout()).toContain(`Local signing key ${join(home, 'keys', 'id_ed25519')} and trust file ${join(home, 'allowed_signers')} created`);
   expect(started.stdout()).toContain(`Trust file:      ${join(home, 'allowed_signers')}`);
   expect(started.stderr()).not.toContain('INSECURE');

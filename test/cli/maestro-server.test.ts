@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { maestro } from '../helpers/cli';
 import { STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro, type Spawned } from '../helpers/processes';
-import { waitFor } from '../helpers/wait-for';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
 import { EXIT } from '../../client/exit-codes';
 
 // `maestro server`: the cluster's server, prepared, telling nodes its address; and no second
@@ -20,12 +19,7 @@ beforeAll(async () => {
   uiPort = await freePort();
   metricsPort = await freePort();
   server = spawnMaestro(['server', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(dir, 'server.sqlite'), '--metrics', `127.0.0.1:${metricsPort}`]);
-  await Promise.race([
-    waitFor('maestro server to be ready', () => server.stdout().includes('Ctrl-C stops the server'), 90_000),
-    server.exited.then(({ code }) => {
-      throw new Error(`maestro server exited (${code}):\n${server.stdout()}\n${server.stderr()}`);
-    }),
-  ]);
+  await untilReady(server, 'maestro server to be ready', (p) => p.stdout().includes('Ctrl-C stops the server'), 90_000);
 }, 120_000);
 
 afterAll(killSpawned);

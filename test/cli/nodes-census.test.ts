@@ -7,7 +7,7 @@ import { maestroVersion } from '../../workers/identity';
 import { maestro } from '../helpers/cli';
 import { STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro, startServerProcessTracked, type Spawned } from '../helpers/processes';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 // Nodes as they are, not only as a cluster file says: every node whose worker polls is listed
@@ -28,12 +28,7 @@ async function startWorker(...nodes: string[]): Promise<Spawned> {
   const node = nodes.join(', ');
   const worker = spawnMaestro(['worker', ...nodes.flatMap((n) => ['--node', n]), '--address', address]);
   workers.push(worker);
-  await Promise.race([
-    waitFor(`worker ${node} to poll`, () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
-    worker.exited.then(({ code }) => {
-      throw new Error(`worker ${node} exited (${code}):\n${worker.stderr()}`);
-    }),
-  ]);
+  await untilReady(worker, `worker ${node} to poll`, workersPolling, 60_000);
   return worker;
 }
 

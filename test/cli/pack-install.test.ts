@@ -3,8 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnTracked, startServerProcessTracked } from '../helpers/processes';
-import { waitFor } from '../helpers/wait-for';
+import { ensureBuilt, freePort, killSpawned, spawnTracked, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 
 // The node install route: `npm pack` makes a tarball with the compiled CLI, and
 // `npm install --omit=dev <tarball>` gives a working `maestro` without a clone, dev dependencies
@@ -53,12 +52,7 @@ describe('npm pack + npm install --omit=dev', () => {
     const server = await startServerProcessTracked({ port: await freePort(), dbFile: join(dir, 'server.sqlite') });
     const bin = join(prefix, 'node_modules', '.bin', 'maestro');
     const worker = spawnTracked(bin, ['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address]);
-    await Promise.race([
-      waitFor('the installed workers to poll', () => worker.stderr().includes('"msg":"workers polling"'), 90_000),
-      worker.exited.then(({ code }) => {
-        throw new Error(`installed worker exited (${code}):\n${worker.stderr()}`);
-      }),
-    ]);
+    await untilReady(worker, 'the installed workers to poll', workersPolling, 90_000);
     const plan = join(dir, 'plan.yaml');
     writeFileSync(plan, 'apiVersion: maestro/v1\nname: from-tarball\nservices:\n  api:\n    node: macpro51\n    steps:\n      - { name: hello, run: [echo, installed] }\n');
     const r = await maestro('run', plan, '--wait', '--address', server.address);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EXIT } from '../../client/exit-codes';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro, type Spawned } from '../helpers/processes';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 // Processes that must stop: on bad input, when what they depend on dies, on the first SIGTERM.
@@ -20,12 +20,7 @@ async function exitWithin(proc: Spawned, ms: number, what: string): Promise<{ co
 async function startDev(): Promise<{ dev: Spawned; serverPid: number }> {
   const port = await freePort();
   const dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(tempDir('maestro-db-'), 'dev.sqlite')]);
-  await Promise.race([
-    waitFor('maestro dev to poll', () => dev.stdout().includes('Workers polling'), 90_000),
-    dev.exited.then(({ code }) => {
-      throw new Error(`maestro dev exited (${code}) before polling:\n${dev.stderr()}`);
-    }),
-  ]);
+  await untilReady(dev, 'maestro dev to poll', (p) => p.stdout().includes('Workers polling'), 90_000);
   const serverPid = Number(execFileSync('pgrep', ['-P', String(dev.pid), '-f', 'server start-dev']).toString().trim());
   return { dev, serverPid };
 }

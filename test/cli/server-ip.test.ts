@@ -3,8 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { maestro } from '../helpers/cli';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro, type Spawned } from '../helpers/processes';
-import { waitFor } from '../helpers/wait-for';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady, workersPolling } from '../helpers/processes';
 
 // `maestro server --ip <one address>`: the address nodes use must carry whole runs, not only
 // answer DescribeNamespace. The pinned dev server binds its internal services (history,
@@ -33,12 +32,7 @@ beforeAll(async () => {
   address = `${IP}:${port}`;
   writeFileSync(planFile, 'apiVersion: maestro/v1\nname: over-ip\nservices:\n  api:\n    node: macpro51\n    steps:\n      - { name: hello, run: [echo, hello over the address] }\n');
   server = spawnMaestro(['server', '--ip', IP, '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(dir, 'server.sqlite')]);
-  await Promise.race([
-    waitFor('maestro server to be ready', () => server.stdout().includes('Ctrl-C stops the server'), 90_000),
-    server.exited.then(({ code }) => {
-      throw new Error(`maestro server exited (${code}):\n${server.stdout()}\n${server.stderr()}`);
-    }),
-  ]);
+  await untilReady(server, 'maestro server to be ready', (p) => p.stdout().includes('Ctrl-C stops the server'), 90_000);
 }, 120_000);
 
 afterAll(killSpawned);
@@ -50,12 +44,7 @@ describe(`maestro server --ip ${IP}`, () => {
 
   it('carries a whole run for workers and a CLI that know only that address', async () => {
     const worker = spawnMaestro(['worker', '--orchestrator', '--node', 'macpro51', '--address', address]);
-    await Promise.race([
-      waitFor('the workers to poll', () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
-      worker.exited.then(({ code }) => {
-        throw new Error(`worker exited (${code}):\n${worker.stderr()}`);
-      }),
-    ]);
+    await untilReady(worker, 'the workers to poll', workersPolling, 60_000);
     const r = await maestro(address, 'run', planFile, '--wait');
     expect(`${r.code}\n${r.out}\n${r.err}`).toMatch(/^0\n/);
     const status = await maestro(address, 'status', 'over-ip', '--json');

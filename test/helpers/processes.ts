@@ -117,16 +117,23 @@ export function spawnMaestro(args: string[], env: NodeJS.ProcessEnv = {}): Spawn
   return spawnTracked(process.execPath, [MAESTRO_BIN, ...args], { ...process.env, LOG_LEVEL: 'info', ...env });
 }
 
-/** `maestro worker --node <node>` as its own process; resolves once it polls. */
-export async function startNodeWorkerProcess(options: { node: string; address: string; env?: NodeJS.ProcessEnv }): Promise<Spawned> {
-  const worker = spawnMaestro(['worker', '--node', options.node, '--address', options.address], options.env);
+/** Resolves once `ready` holds; fails at once, with the process's output, when it exits first. */
+export async function untilReady(proc: Spawned, what: string, ready: (p: Spawned) => boolean, timeoutMs = 90_000): Promise<Spawned> {
   await Promise.race([
-    waitFor(`worker ${options.node} to poll`, () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
-    worker.exited.then(({ code }) => {
-      throw new Error(`worker ${options.node} exited (${code}) before polling:\n${worker.stderr()}`);
+    waitFor(what, () => ready(proc), timeoutMs),
+    proc.exited.then(({ code }) => {
+      throw new Error(`exited (${code}) before ${what}:\n${proc.stdout()}\n${proc.stderr()}`);
     }),
   ]);
-  return worker;
+  return proc;
+}
+
+/** A `maestro worker` (or `maestro dev`'s) log line saying its workers poll. */
+export const workersPolling = (p: Spawned): boolean => p.stderr().includes('"msg":"workers polling"');
+
+/** `maestro worker --node <node>` as its own process; resolves once it polls. */
+export async function startNodeWorkerProcess(options: { node: string; address: string; env?: NodeJS.ProcessEnv }): Promise<Spawned> {
+  return untilReady(spawnMaestro(['worker', '--node', options.node, '--address', options.address], options.env), `worker ${options.node} polls`, workersPolling, 60_000);
 }
 
 export { freePort } from '../../workers/dev-server';

@@ -5,7 +5,7 @@ import type { DevServer } from '../../workers/dev-server';
 import type { Health } from '../../workers/metrics-server';
 import { maestro } from '../helpers/cli';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killServer, killSpawned, spawnMaestro, startServerProcessTracked, type Spawned } from '../helpers/processes';
+import { ensureBuilt, freePort, killServer, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { waitFor } from '../helpers/wait-for';
 
@@ -23,12 +23,7 @@ beforeAll(async () => {
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}`;
   worker = spawnMaestro(['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address, '--metrics', `127.0.0.1:${metricsPort}`]);
-  await Promise.race([
-    waitFor('the workers to poll', () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
-    worker.exited.then(({ code }) => {
-      throw new Error(`worker exited (${code}):\n${worker.stderr()}`);
-    }),
-  ]);
+  await untilReady(worker, 'the workers to poll', workersPolling, 60_000);
   prometheus = await startPrometheus([`127.0.0.1:${metricsPort}`]);
   await prometheus.targetsUp();
 }, 120_000);
