@@ -16,11 +16,14 @@ export interface BenchArgs {
   timeoutMs: number;
   /** Extra `temporal server start-dev` arguments (repeatable `--server-arg`). */
   serverArgs: string[];
+  /** Sign the plan and have every node verify each step, as `maestro run` does (default); `--unsigned` prices that. */
+  signed: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]...
+export const USAGE = `usage: npm run bench -- [--quick] [--only ID,ID] [--timeout SECONDS] [--server-arg=ARG]... [--unsigned]
        npm run bench -- --services N --steps K [--depth D] [--body noop|sleep] [--mode dag|waves] [--max-parallel M]
+--unsigned: start runs unsigned and run the nodes --insecure-unsigned, to price signing against a signed run.
 Worker tuning comes from MAESTRO_NODE_SLOTS, MAESTRO_WORKFLOW_SLOTS, MAESTRO_WORKFLOW_CACHE, MAESTRO_COMMAND_LAUNCHER.
 Exit 0 when every run completed (targets met or not), 1 when a run failed or errored, 2 on bad flags.`;
 
@@ -34,6 +37,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: 'string' },
       timeout: { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
+      unsigned: { type: 'boolean', default: false },
       services: { type: 'string' },
       steps: { type: 'string' },
       depth: { type: 'string' },
@@ -85,6 +89,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     custom,
     timeoutMs: int('timeout', values.timeout, quick ? 120 : 900) * 1000,
     serverArgs: values['server-arg'] ?? [],
+    signed: !values.unsigned,
     help: values.help ?? false,
   };
 }

@@ -18,7 +18,9 @@ import { createNodeWorker } from '../workers/node-worker';
 import { createNodeLivenessWorker } from '../workers/node-liveness';
 import { bundleWorkflows, createOrchestratorWorker } from '../workers/orchestrator-worker';
 import { workerTuning, type WorkerTuning } from '../workers/worker-options';
-import { BENCH_TRUST } from './bench-identity';
+import type { StepTrust } from '../activities/step-guard';
+import type { SigningKey } from '../trust/sshsig';
+import { BENCH_KEY, BENCH_TRUST } from './bench-identity';
 import { bundleFloor, createFloorWorkers } from './floor';
 
 export interface BenchCluster {
@@ -29,6 +31,8 @@ export interface BenchCluster {
   /** Working directory of the generated plans (inside the temp dir). */
   workdir: string;
   tuning: WorkerTuning;
+  /** The key runs are signed with; none when the nodes run --insecure-unsigned. */
+  signing?: { key: SigningKey };
   /** How long setting up took, in ms. */
   timings: { serverStartMs: number; bundleMs: number; workersStartMs: number };
   /** Rejects if a worker stops before `close` (never resolves). */
@@ -45,6 +49,8 @@ export interface BenchClusterOptions {
   floor?: boolean;
   /** A prebuilt workflow bundle (experiments); default: bundle workflows/ once at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Runs signed and every step verified by its node (default), or unsigned with insecure nodes. */
+  signed?: boolean;
 }
 
 /** Largest gRPC message the bench's client accepts (history pages). */
@@ -98,9 +104,11 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const native = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => native.close());
     const namespace = 'default';
+    const signed = options.signed ?? true;
+    const trust: StepTrust = signed ? BENCH_TRUST : { mode: 'insecure-unsigned' };
     const workers: Worker[] = [await createOrchestratorWorker({ connection: native, namespace, workflowBundle, dataConverter })];
     for (const node of DEFAULT_NODES) {
-      const stepWorker = await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter, trust: BENCH_TRUST });
+      const stepWorker = await createNodeWorker({ connection: native, namespace, node: node.name, logger: options.logger.child({ node: node.name }), dataConverter, trust });
       workers.push(stepWorker, await createNodeLivenessWorker({ connection: native, namespace, node: node.name, stepWorker, dataConverter }));
     }
     if (floorBundle) workers.push(...(await createFloorWorkers(native, namespace, dataConverter, floorBundle)));
@@ -120,7 +128,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     const client = new Client({ connection, namespace, dataConverter });
     const workdir = join(dir, 'work');
     mkdirSync(workdir);
-    return { client, server, launcherPid, workdir, tuning, timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
+    return { client, server, launcherPid, workdir, tuning, ...(signed ? { signing: { key: BENCH_KEY } } : {}), timings: { serverStartMs, bundleMs, workersStartMs }, workerFailure, close };
   } catch (err) {
     await close();
     throw err;

@@ -48,8 +48,8 @@ async function bench(args: BenchArgs): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    note(`starting the dev server and workers (${args.quick ? 'quick' : 'full'} run, ${list.length} plans)`);
-    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs, floor: list.some(mirrorsFloor) });
+    note(`starting the dev server and workers (${args.quick ? 'quick' : 'full'} run, ${list.length} plans, ${args.signed ? 'signed' : 'unsigned'})`);
+    cluster = await startBenchCluster({ logger, serverArgs: args.serverArgs, floor: list.some(mirrorsFloor), signed: args.signed });
     note(`ready: server ${cluster.timings.serverStartMs} ms, bundle ${cluster.timings.bundleMs} ms, workers ${cluster.timings.workersStartMs} ms`);
     for (const scenario of list) {
       const t = Date.now();
@@ -78,6 +78,7 @@ async function bench(args: BenchArgs): Promise<number> {
   }
   const json = summary({
     quick: args.quick,
+    signed: args.signed,
     results,
     targets,
     peakRssMb: readMemory('self').peakMb,

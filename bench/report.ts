@@ -112,6 +112,8 @@ function compact(r: ScenarioResult) {
 
 export interface SummaryInput {
   quick: boolean;
+  /** Runs signed and verified on every node, or unsigned with --insecure-unsigned nodes (`--unsigned`). */
+  signed: boolean;
   results: readonly ScenarioResult[];
   targets: readonly TargetCheck[];
   peakRssMb?: number;
@@ -132,6 +134,7 @@ export function summary(input: SummaryInput): Record<string, unknown> {
   const scale = row(TARGET_ROLES.scale);
   return {
     bench: input.quick ? 'quick' : 'full',
+    signed: input.signed,
     ok: input.error === undefined,
     ...(input.error ? { error: input.error } : {}),
     date: new Date().toISOString(),

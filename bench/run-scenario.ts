@@ -7,7 +7,6 @@ import { runCli } from '../client/main';
 import { memoryOutput } from '../client/output';
 import { awaitOutcome, type DeploymentHandle } from '../client/run/handle';
 import { startDeployment } from '../client/start-run';
-import { BENCH_KEY } from './bench-identity';
 import { criticalPath } from '../plan/graph';
 import type { NormalizedPlan } from '../plan/types';
 import { serviceWorkflowId } from '../workflows/ids';
@@ -137,7 +136,7 @@ export async function runScenario(cluster: BenchCluster, scenario: Scenario, bas
   const memory = new MemorySampler({ bench: 'self', server: serverPid, ...(launcherPid ? { launcher: launcherPid } : {}) });
   const cpuBefore = { bench: cpuSeconds('self'), server: cpuSeconds(serverPid), launcher: launcherPid ? cpuSeconds(launcherPid) : undefined, at: Date.now() };
   // Started as `maestro run` starts it: search attributes, UI summary, the lock.
-  const { handle } = await startDeployment(client, plan, { id: runId, startedBy: 'bench', signing: { key: BENCH_KEY } });
+  const { handle } = await startDeployment(client, plan, { id: runId, startedBy: 'bench', ...(cluster.signing ? { signing: cluster.signing } : {}) });
   // The wait is abortable, so a timed-out or failed bench leaves no long poll behind.
   const abort = new AbortController();
   // Every renewed long poll of a long run listens on the signal.
