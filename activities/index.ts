@@ -1,4 +1,5 @@
 import { resolveDeps, type ActivityDeps } from './options';
+import { createRunBackgroundCheck } from './background-check';
 import { createRunCheck } from './run-check';
 import { createRunCommand } from './run-command';
 
@@ -6,6 +7,9 @@ export { FAILURE_TYPES, type FailureType } from './failure-types';
 export type { ActivityDeps } from './options';
 export type { TailLimits } from './output-tail';
 export type {
+  BackgroundCheckHeartbeat,
+  BackgroundCheckResult,
+  RunBackgroundCheckInput,
   CheckResult,
   CommandFailedDetails,
   CommandTimedOutDetails,
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     runCommand: createRunCommand(resolved),
     runCheck: createRunCheck(resolved),
+    runBackgroundCheck: createRunBackgroundCheck(resolved),
   };
 }
 

@@ -8,6 +8,8 @@ export interface Probe {
   timedOut?: boolean;
   /** Neither good nor bad: an empty result or a query error (metric checks). Never counts as good. */
   inconclusive?: boolean;
+  /** What a metric query returned (at most 20 values). */
+  values?: number[];
 }
 
 export interface HttpTarget {

@@ -4,6 +4,8 @@ import type { Probe } from './probes';
 /** Values shown in an observation, at most; the count says how many there were. */
 const MAX_VALUES = 5;
 const MAX_QUERY_CHARS = 300;
+/** Values kept as numbers for status --json, at most. */
+const MAX_STRUCTURED_VALUES = 20;
 
 function meets(value: number, c: MetricCondition): boolean {
   switch (c.op) {
@@ -66,5 +68,5 @@ export async function probePrometheus(spec: PrometheusCheck['prometheus'], timeo
   const ok = 'success' in condition ? values.every((v) => meets(v, condition.success)) : !values.some((v) => meets(v, condition.failure));
   const shown = values.slice(0, MAX_VALUES).map((v) => String(Number(v.toPrecision(6))));
   const more = values.length > MAX_VALUES ? ` … ${values.length} values` : '';
-  return { ok, observation: `query ${query} = [${shown.join(', ')}${more}]: ${ok ? 'good' : 'bad'} (${conditionText(condition)})` };
+  return { ok, observation: `query ${query} = [${shown.join(', ')}${more}]: ${ok ? 'good' : 'bad'} (${conditionText(condition)})`, values: values.slice(0, MAX_STRUCTURED_VALUES) };
 }

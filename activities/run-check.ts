@@ -10,10 +10,10 @@ import { probePrometheus } from './prometheus-probe';
 import { stepLabel } from './run-command';
 import type { CheckResult, RunCheckHeartbeat, RunCheckInput } from './types';
 
-type Prober = (timeoutMs: number, cancel: AbortSignal) => Promise<Probe>;
+export type Prober = (timeoutMs: number, cancel: AbortSignal) => Promise<Probe>;
 
 /** The probe of a check; a check recorded before kinds (see plan/upgrade.ts) still needs exactly one target. */
-function proberFor(input: CheckSpec | RecordedCheck, where: string): Prober {
+export function proberFor(input: CheckSpec | RecordedCheck, where: string): Prober {
   const invalid = (why: string): ApplicationFailure =>
     ApplicationFailure.nonRetryable(`${where}: ${why}`, FAILURE_TYPES.invalidStep);
   const recorded = input as RecordedCheck;

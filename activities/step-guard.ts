@@ -1,11 +1,11 @@
 import { ApplicationFailure, type Info } from '@temporalio/activity';
 import { leafInPlan, parseStatement, type PlanStatement, type SignedService } from '../plan/signed-plan';
-import { workflowRunsService } from '../plan/run-binding';
-import type { CommandSpec, EnvValue } from '../plan/types';
+import { workflowRunsService, workflowWatchesService } from '../plan/run-binding';
+import type { CheckSpec, CommandSpec, EnvValue } from '../plan/types';
 import { NAMESPACES, findSigner, type TrustSet } from '../trust/allowed-signers';
 import { verifySshsig, type Sshsig } from '../trust/sshsig';
 import { FAILURE_TYPES } from './failure-types';
-import type { RunCheckInput, RunCommandInput } from './types';
+import type { RunBackgroundCheckInput, RunCheckInput, RunCommandInput } from './types';
 
 /**
  * Where authority is checked: before a node runs any command or check, the step must come from a
@@ -74,8 +74,12 @@ export function createStepGuard(trust: StepTrust, now: () => number = Date.now) 
     return result;
   }
 
-  /** The signed step, or a non-retryable refusal saying why. */
-  function signedStep(where: string, signed: SignedService | undefined, context: { service: string; step: string }, info: Pick<Info, 'workflowExecution'>) {
+  /**
+   * The signed service, or a non-retryable refusal saying why. `mayRun` says which workflows of the
+   * run may ask: a service's steps come from its service and undo children, its background checks
+   * from the run itself.
+   */
+  function signedService(where: string, signed: SignedService | undefined, context: { service: string }, info: Pick<Info, 'workflowExecution'>, mayRun: (workflowId: string, runId: string, service: string) => boolean) {
     if (trust.mode !== 'verify') throw new Error('signedStep needs a trust file');
     if (!signed) refuse(where, `the step is not signed: this node runs only steps of plans signed by a key its trust file (${trust.source}) allows ${NAMESPACES.plan}`);
     if (typeof signed.plan?.signature !== 'string' || typeof signed.plan.statement !== 'string' || !Array.isArray(signed.proof) || typeof signed.leaf !== 'object') {
@@ -89,14 +93,20 @@ export function createStepGuard(trust: StepTrust, now: () => number = Date.now) 
     const service = signed.leaf?.service;
     if (!service || service.name !== context.service) refuse(where, `the signed service is ${service?.name ?? 'missing'}, not ${context.service}`);
     const workflowId = info.workflowExecution?.workflowId ?? '(no workflow)';
-    if (!workflowRunsService(workflowId, statement.runId, service.name)) {
+    if (!mayRun(workflowId, statement.runId, service.name)) {
       refuse(where, `the plan was signed for run ${statement.runId}, not for workflow ${workflowId}`);
     }
     if (now() > Date.parse(statement.expiresAt)) refuse(where, `the plan signature expired at ${statement.expiresAt}`);
     if (!leafInPlan(statement, signed)) refuse(where, `the plan differs from what was signed (changed after signing; service ${service.name} or one hashed with it)`);
+    return { service, statement, signer: { name: signer.name, fingerprint: signer.fingerprint } };
+  }
+
+  /** The signed step, or a non-retryable refusal saying why. */
+  function signedStep(where: string, signed: SignedService | undefined, context: { service: string; step: string }, info: Pick<Info, 'workflowExecution'>) {
+    const { service, statement, signer } = signedService(where, signed, context, info, workflowRunsService);
     const step = service.steps.find((s) => s.name === context.step);
     if (!step) refuse(where, `the signed plan has no step ${context.step} in ${service.name}`);
-    return { step, statement, signer: { name: signer.name, fingerprint: signer.fingerprint } };
+    return { step, statement, signer };
   }
 
   return {
@@ -114,6 +124,15 @@ export function createStepGuard(trust: StepTrust, now: () => number = Date.now) 
       const { step, statement, signer } = signedStep(where, input.signed, context, info);
       if (step.kind !== 'check' || context.phase !== 'do') refuse(where, `signed step ${step.name} is not a check`);
       return { check: step.check, runId: statement.runId, plan: statement.plan, signer };
+    },
+    /** A background check (`services.<name>.analysis`) probes the signed check, asked by the run's own workflow. */
+    backgroundCheck(input: RunBackgroundCheckInput, info: Pick<Info, 'workflowExecution'>, where: string): { check: CheckSpec; runId: string; plan: string; signer?: Signer } {
+      const { context } = input;
+      if (trust.mode === 'insecure-unsigned') return { check: input.check, runId: context.runId, plan: context.plan };
+      const { service, statement, signer } = signedService(where, input.signed, context, info, workflowWatchesService);
+      const analysis = service.analysis?.find((a) => a.name === context.step);
+      if (!analysis) refuse(where, `the signed plan has no background check ${context.step} in ${service.name}`);
+      return { check: analysis.check, runId: statement.runId, plan: statement.plan, signer };
     },
   };
 }

@@ -97,3 +97,34 @@ export interface RunCheckHeartbeat {
   probes: number;
   lastObservation: string;
 }
+
+export interface RunBackgroundCheckInput {
+  check: CheckSpec;
+  /** `context.step` is the background check's name. */
+  context: StepContext;
+  /** When the window ends (ISO, from the workflow's clock); absent: until the run cancels it. */
+  endsAt?: string;
+  /** As for RunCheckInput: a node with a trust file probes the signed background check. */
+  signed?: SignedService;
+}
+
+/** Heartbeat details of `runBackgroundCheck`: enough for a retry (after a worker crash) to go on where it was. */
+export interface BackgroundCheckHeartbeat {
+  probes: number;
+  /** Bad (or, under inconclusive: fail, inconclusive) probes in a row. */
+  bad: number;
+  /** Inconclusive probes in a row. */
+  unsure: number;
+  lastObservation: string;
+  lastInconclusive: boolean;
+  /** What the last metric query returned. */
+  values?: number[];
+}
+
+/** A background check whose window elapsed without `failures` bad probes in a row. */
+export interface BackgroundCheckResult {
+  probes: number;
+  lastObservation: string;
+  values?: number[];
+  node: string;
+}

@@ -2,8 +2,9 @@
 import { MAX_SERVICES_IN_FLIGHT, PLAN_DEFAULTS, mergeNodes } from './defaults';
 import { resolvePath } from './posix-path';
 import { NOTIFY_DEFAULTS, NOTIFY_EVENTS, mergeNotify, type NotifySpec } from './notify';
-import type { NodesInput, NotifyInput, PlanInput, ServiceInput, StepInput } from './schema';
-import type { ScheduleSpec, CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
+import { LIMITS } from './limits';
+import type { BackgroundCheckInput, NodesInput, NotifyInput, PlanInput, ServiceInput, StepInput } from './schema';
+import type { AnalysisEnd, BackgroundCheck, ScheduleSpec, CheckSpec, CommandSpec, MetricCondition, EnvValue, GateSpec, NodeSpec, NormalizedPlan, RetrySpec, RunStep, ServiceSpec, StepSpec, WaveGate } from './types';
 import { PLAN_API_VERSION } from './types';
 
 export interface NormalizeContext {
@@ -109,6 +110,7 @@ function normalizeService(name: string, input: ServiceInput, defaults: StepDefau
     if (input.requires.roles) service.requires.roles = [...input.requires.roles];
   }
   if (input.approval !== undefined) service.approval = { kind: 'service', service: name, ...normalizeGate(input.approval) };
+  if (input.analysis?.length) service.analysis = input.analysis.map(normalizeBackgroundCheck);
   return service;
 }
 
@@ -141,6 +143,14 @@ function normalizeStep(input: StepInput, defaults: StepDefaults): StepSpec {
   // The schema and the semantic checks leave a wait as the only other kind.
   const waitMs = input.wait ?? 0;
   return { ...base, kind: 'wait', waitMs, estimateMs: input.estimate ?? waitMs };
+}
+
+function normalizeBackgroundCheck(input: BackgroundCheckInput): BackgroundCheck {
+  const { name, for: forMs, ...probe } = input;
+  const until: AnalysisEnd = forMs === undefined ? { kind: 'run-end' } : { kind: 'window', forMs };
+  // successes and timeout do not apply: one good probe is enough to be good, and the window is the end.
+  const check = normalizeCheck({ ...probe, successes: 1, timeout: forMs ?? LIMITS.durationMs }, undefined);
+  return { name, check, until };
 }
 
 function normalizeCheck(input: NonNullable<StepInput['check']>, stepTimeout: number | undefined): CheckSpec {

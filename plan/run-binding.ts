@@ -7,3 +7,8 @@ export function workflowRunsService(workflowId: string, runId: string, service: 
   const base = `${runId}/${service}`;
   return workflowId === base || workflowId === `${base}/undo`;
 }
+
+/** Which workflow may run a signed service's background checks: the run's own (its id is the run id). */
+export function workflowWatchesService(workflowId: string, runId: string, _service: string): boolean {
+  return workflowId === runId;
+}

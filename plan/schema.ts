@@ -89,6 +89,22 @@ const check = z.strictObject({
   timeout: commandDuration.optional(),
 });
 
+/**
+ * A background check: the probe fields of a check, a name, and `for` (its window). `successes` and
+ * `timeout` do not apply: it passes by lasting `for` (or the run) without `failures` bad probes in a row.
+ */
+const backgroundCheck = z.strictObject({
+  name: stepName,
+  for: duration().optional(),
+  prometheus: prometheusCheck.optional(),
+  http: check.shape.http,
+  tcp: check.shape.tcp,
+  status: check.shape.status,
+  bodyIncludes: check.shape.bodyIncludes,
+  failures: check.shape.failures,
+  interval: check.shape.interval,
+});
+
 const step = z.strictObject({
   name: stepName,
   run: command.optional(),
@@ -123,6 +139,7 @@ const service = z.strictObject({
   // Optional here so a missing or empty list gets one clear "has no steps" issue (semantic check).
   steps: z.array(step).max(LIMITS.stepsPerService, { error: `a service has at most ${LIMITS.stepsPerService} steps` }).nullish(),
   approval: approval.optional(),
+  analysis: z.array(backgroundCheck).min(1).max(LIMITS.listEntries).optional(),
 });
 
 const node = z.strictObject({
@@ -203,5 +220,6 @@ export const clusterSchema = z.strictObject({
 export type PlanInput = z.output<typeof planSchema>;
 export type StepInput = z.output<typeof step>;
 export type ServiceInput = z.output<typeof service>;
+export type BackgroundCheckInput = z.output<typeof backgroundCheck>;
 export type NodesInput = z.output<typeof nodesSchema>;
 export type NotifyInput = z.output<typeof notify>;

@@ -20,7 +20,7 @@ export function checkServices(services: RawMap): UnlocatedIssue[] {
   for (const [name, spec] of Object.entries(services)) {
     const service = asMap(spec);
     if (!service) continue;
-    issues.push(...checkDependencies(name, service, names), ...checkSteps(name, service));
+    issues.push(...checkDependencies(name, service, names), ...checkSteps(name, service), ...checkAnalysis(name, service));
   }
   issues.push(...checkCycles(services));
   return issues;
@@ -104,22 +104,53 @@ function checkStepShape(step: RawMap, path: (string | number)[]): UnlocatedIssue
     });
   }
   const check = asMap(step.check);
-  if (check) {
-    const targets = (['http', 'tcp', 'prometheus'] as const).filter((k) => check[k] !== undefined);
-    if (targets.length !== 1) {
-      issues.push({
-        path: [...path, 'check'],
-        message: targets.length > 1 ? `the check has both ${targets.join(' and ')}` : 'the check has neither http, tcp nor prometheus',
-        hint: 'give exactly one: http: "http://host:port/health", tcp: "host:port" or prometheus: { url, query, successCondition | failureCondition }',
-        code: ISSUE_CODES.checkTarget,
-      });
+  if (check) issues.push(...checkTargetIssues(check, [...path, 'check']));
+  return issues;
+}
+
+/** Exactly one target, and a prometheus check with exactly one condition: steps' checks and background checks alike. */
+function checkTargetIssues(check: RawMap, path: (string | number)[]): UnlocatedIssue[] {
+  const issues: UnlocatedIssue[] = [];
+  const targets = (['http', 'tcp', 'prometheus'] as const).filter((k) => check[k] !== undefined);
+  if (targets.length !== 1) {
+    issues.push({
+      path,
+      message: targets.length > 1 ? `the check has both ${targets.join(' and ')}` : 'the check has neither http, tcp nor prometheus',
+      hint: 'give exactly one: http: "http://host:port/health", tcp: "host:port" or prometheus: { url, query, successCondition | failureCondition }',
+      code: ISSUE_CODES.checkTarget,
+    });
+  }
+  const prom = asMap(check.prometheus);
+  if (prom && (prom.successCondition === undefined) === (prom.failureCondition === undefined)) {
+    issues.push({
+      path: [...path, 'prometheus'],
+      message: 'a prometheus check needs exactly one of successCondition, failureCondition',
+      hint: 'e.g. failureCondition: "> 0.05" (bad when any value is above 5 %), or successCondition: "< 0.05"',
+      code: ISSUE_CODES.checkTarget,
+    });
+  }
+  return issues;
+}
+
+/** `services.<name>.analysis`: unique names, one target each, and an end for `inconclusive: wait`. */
+function checkAnalysis(name: string, service: RawMap): UnlocatedIssue[] {
+  const issues: UnlocatedIssue[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, value] of (asList(service.analysis) ?? []).entries()) {
+    const analysis = asMap(value);
+    if (!analysis) continue;
+    const path = ['services', name, 'analysis', i];
+    if (typeof analysis.name === 'string') {
+      const first = seen.get(analysis.name);
+      if (first === undefined) seen.set(analysis.name, i);
+      else issues.push({ path: [...path, 'name'], message: `duplicate background check name "${analysis.name}" (also entry ${first + 1})`, hint: 'give each background check of a service its own name: names key its progress', code: ISSUE_CODES.duplicateStep });
     }
-    const prom = asMap(check.prometheus);
-    if (prom && (prom.successCondition === undefined) === (prom.failureCondition === undefined)) {
+    issues.push(...checkTargetIssues(analysis, path));
+    if (asMap(analysis.prometheus)?.inconclusive === 'wait' && analysis.for === undefined) {
       issues.push({
-        path: [...path, 'check', 'prometheus'],
-        message: 'a prometheus check needs exactly one of successCondition, failureCondition',
-        hint: 'e.g. failureCondition: "> 0.05" (bad when any value is above 5 %), or successCondition: "< 0.05"',
+        path: [...path, 'prometheus', 'inconclusive'],
+        message: 'inconclusive: wait needs a window (for:) in a background check',
+        hint: 'add for: 10m (still inconclusive at its end fails the check), or use inconclusive: pause or fail; without a window nothing would ever decide',
         code: ISSUE_CODES.checkTarget,
       });
     }

@@ -178,6 +178,24 @@ export interface ServiceGate extends GateBase {
 export type GateSpec = WaveGate | ServiceGate;
 export type GateKind = GateSpec['kind'];
 
+/**
+ * How long a background check runs once its service succeeded: a window of its own (a bake: the
+ * run does not end before it has passed), or until every service of the run has settled.
+ */
+export type AnalysisEnd = { kind: 'window'; forMs: number } | { kind: 'run-end' };
+export const ANALYSIS_ENDS = ['window', 'run-end'] as const satisfies readonly AnalysisEnd['kind'][];
+
+/**
+ * A background check (`services.<name>.analysis`): probes the service from the moment its steps
+ * succeeded while later waves go on; `failures` bad probes in a row trigger the plan's onFailure.
+ * `check.successes` is 1 and `check.timeoutMs` the window (or LIMITS.durationMs): neither applies.
+ */
+export interface BackgroundCheck {
+  name: string;
+  check: CheckSpec;
+  until: AnalysisEnd;
+}
+
 export interface ServiceSpec {
   name: string;
   dependsOn: string[];
@@ -187,6 +205,8 @@ export interface ServiceSpec {
   steps: StepSpec[];
   /** A gate held before this service starts. */
   approval?: ServiceGate;
+  /** Background checks started when the service succeeded; absent when there are none (plans before them stay as they were). */
+  analysis?: BackgroundCheck[];
 }
 
 export interface StrategySpec {

@@ -14,6 +14,8 @@ export interface StopRequest {
 export class Controls {
   paused = false;
   stop?: StopRequest;
+  /** What `decide retry|skip` does about a failed background check (set by the deployment). */
+  onAnalysisDecision?: (service: string, analysis: string, action: 'retry' | 'skip') => void;
 
   constructor(private readonly book: RunBook) {}
 
@@ -32,9 +34,9 @@ export class Controls {
     this.book.touch();
   }
 
-  /** onFailure: pause — hold the run until an operator decides. */
-  awaitDecision(service: string, error: string): void {
-    this.book.progress.pendingDecision = { service, error, since: now() };
+  /** onFailure: pause — hold the run until an operator decides; `analysis` when a background check of `service` failed. */
+  awaitDecision(service: string, error: string, analysis?: string): void {
+    this.book.progress.pendingDecision = { ...(analysis === undefined ? {} : { analysis }), service, error, since: now() };
     this.paused = true;
     this.book.touch();
   }
@@ -47,8 +49,15 @@ export class Controls {
 
   decide(action: Decision, approver: string): void {
     this.validateDecision(approver);
-    const { service } = this.pendingDecision!;
+    const { service, analysis } = this.pendingDecision!;
     this.book.progress.pendingDecision = undefined;
+    // A failed background check: retry starts a new window, skip leaves it; the service itself succeeded.
+    if (analysis !== undefined && (action === 'retry' || action === 'skip')) {
+      this.onAnalysisDecision?.(service, analysis, action);
+      this.paused = false;
+      this.book.touch();
+      return;
+    }
     switch (action) {
       case 'retry':
         this.book.setServiceState(service, 'pending');

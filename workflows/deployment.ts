@@ -1,6 +1,9 @@
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, patched } from '@temporalio/workflow';
 import { pausesOnInconclusive } from '../plan/inconclusive';
 import { blockedServices, eligibleServices, isSettled } from '../plan/scheduling';
+import { analysisAction, type AnalysisVerdict } from '../plan/analysis';
+import type { BackgroundCheck } from '../plan/types';
+import { Analyses } from './analyses';
 import { ServiceChildren, type ChildResult } from './children';
 import { Controls } from './controls';
 import { finalRecord } from './final-record';
@@ -10,7 +13,7 @@ import { HistoryGuard } from './history-guard';
 import { endEvent } from './notification';
 import { Notifier } from './notifier';
 import { PATCHES } from './patches';
-import { RUN_NOT_SUCCEEDED, type RunOutcome, type RunState } from './progress';
+import { RUN_NOT_SUCCEEDED, type AnalysisProgress, type RunOutcome, type RunState } from './progress';
 import { rollBack } from './rollback';
 import { RunBook, now, type DeploymentInput } from './run-book';
 import { Tuner } from './tuning';
@@ -28,13 +31,15 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
   const gates = new GateKeeper(book, notifier);
   const controls = new Controls(book);
   const tuner = new Tuner(book, controls);
-  const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, name, result), tuner);
+  const analyses = new Analyses(book, (analysis, spec, verdict) => analysisEnded(book, controls, notifier, analysis, spec, verdict));
+  controls.onAnalysisDecision = (service, name, action) => (action === 'retry' ? analyses.restart(service, name) : analyses.skip(service, name));
+  const children = new ServiceChildren(book, (name, result) => settle(book, controls, notifier, analyses, name, result), tuner);
   const windows = new WindowKeeper(book);
   registerHandlers(book, gates, controls, children, windows, tuner);
   book.setRunState('running');
 
   try {
-    await schedule(book, gates, controls, children, windows, tuner);
+    await schedule(book, gates, controls, children, windows, tuner, analyses);
   } catch (err) {
     // Cancelling the workflow (Web UI, `temporal workflow cancel`) is an abort with rollback.
     if (!isCancellation(err)) throw err;
@@ -42,7 +47,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
   }
   // A cancelled workflow still rolls back, records its end and lets handlers finish.
   await CancellationScope.nonCancellable(async () => {
-    const final = await finish(book, controls, children, notifier);
+    const final = await finish(book, controls, children, notifier, analyses);
     book.progress.endedAt = now();
     book.setRunState(final);
     notifier.send(endEvent(final, controls.stop?.rollback === true));
@@ -65,7 +70,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<RunOut
 }
 
 /** The main loop: start what may start, then wait for anything to change. */
-async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper, tuner: Tuner): Promise<void> {
+async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper, tuner: Tuner, analyses: Analyses): Promise<void> {
   const { strategy } = book.plan;
   const history = new HistoryGuard();
   for (;;) {
@@ -111,7 +116,8 @@ async function schedule(book: RunBook, gates: GateKeeper, controls: Controls, ch
     const settled = Object.values(book.progress.services).every((s) => isSettled(s.state));
     // A failed last service under onFailure: pause still waits for the operator's decision.
     const awaitingDecision = controls.pendingDecision !== undefined && patched(PATCHES.waitForDecisionWhenSettled);
-    if (settled && children.size === 0 && !awaitingDecision) return;
+    // A background check with a window (a bake) holds the run until it has passed or failed.
+    if (settled && children.size === 0 && !awaitingDecision && !analyses.holding()) return;
     // A pass that changed something (a gate failed, a service was released) gets another pass.
     // Also woken by history growth alone: refused signals change no state.
     if (book.version === before) await condition(() => book.version !== before || history.due);
@@ -125,7 +131,7 @@ function updateRunState(book: RunBook, gates: GateKeeper, controls: Controls): v
 }
 
 /** A child finished: record it and apply onFailure. */
-function settle(book: RunBook, controls: Controls, notifier: Notifier, name: string, result: ChildResult): void {
+function settle(book: RunBook, controls: Controls, notifier: Notifier, analyses: Analyses, name: string, result: ChildResult): void {
   const progress = book.service(name);
   progress.endedAt = now();
   const record = result.result;
@@ -137,6 +143,8 @@ function settle(book: RunBook, controls: Controls, notifier: Notifier, name: str
   }
   if (result.ok) {
     book.setServiceState(name, 'succeeded');
+    // Its background checks watch it from now on, while later waves go on.
+    if (!controls.stop && book.plan.services.find((s) => s.name === name)?.analysis?.length && patched(PATCHES.backgroundChecks)) analyses.startFor(name);
     return;
   }
   progress.error = result.error;
@@ -171,6 +179,25 @@ function settle(book: RunBook, controls: Controls, notifier: Notifier, name: str
   }
 }
 
+/** A background check failed or could not tell: the plan's onFailure applies, as for a failed step (plan/analysis.ts decides). */
+function analysisEnded(book: RunBook, controls: Controls, notifier: Notifier, analysis: AnalysisProgress, spec: BackgroundCheck, verdict: AnalysisVerdict): void {
+  log.warn('background check ended badly', { service: analysis.service, analysis: analysis.name, verdict: verdict.kind, error: verdict.error });
+  if (controls.stop) return;
+  const inconclusive = spec.check.kind === 'prometheus' ? spec.check.prometheus.inconclusive : undefined;
+  switch (analysisAction(verdict, inconclusive, book.plan.strategy.onFailure)) {
+    case 'rollback':
+      controls.requestStop({ reason: verdict.error, rollback: true });
+      break;
+    case 'decide':
+      controls.awaitDecision(analysis.service, verdict.error, analysis.name);
+      notifier.send('decision-needed');
+      break;
+    case 'record':
+      book.progress.failure ??= verdict.error;
+      break;
+  }
+}
+
 /** A rejected or timed-out gate: `continue` skips what it holds, anything else rolls back. */
 function onGateFailed(book: RunBook, controls: Controls, service: string, gate: string, reason: string): void {
   const message = `gate ${gate} did not pass: ${reason}`;
@@ -184,16 +211,18 @@ function onGateFailed(book: RunBook, controls: Controls, service: string, gate: 
 }
 
 /** After the loop: stop what runs, roll back if asked, and name the final state. */
-async function finish(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier): Promise<RunState> {
-  const final = await finalState(book, controls, children, notifier);
+async function finish(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier, analyses: Analyses): Promise<RunState> {
+  // Background checks end with the run: before a rollback, so none judges services being undone.
+  await analyses.stopAll();
+  const final = await finalState(book, controls, children, notifier, analyses);
   // An undo that failed anywhere (in a failed or cancelled service, or in the rollback) leaves the run incomplete.
   return final !== 'succeeded' && book.progress.rollbackFailures.length > 0 ? 'rollback-incomplete' : final;
 }
 
-async function finalState(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier): Promise<RunState> {
+async function finalState(book: RunBook, controls: Controls, children: ServiceChildren, notifier: Notifier, analyses: Analyses): Promise<RunState> {
   const stop = controls.stop;
   if (!stop) {
-    const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped');
+    const failed = Object.values(book.progress.services).some((s) => s.state === 'failed' || s.state === 'skipped') || analyses.anyFailed();
     return failed ? 'failed' : 'succeeded';
   }
   book.progress.failure ??= stop.reason;

@@ -36,4 +36,6 @@ export const PATCHES = {
   deployWindows: 'deploy-windows',
   /** Live changes (`maestro tune`): maxParallel, excluded nodes and a pause after a wave, from an accepted `tune` update on. */
   liveTuning: 'live-tuning',
+  /** Services with `analysis:` start their background checks when they succeed; a failing one triggers onFailure. */
+  backgroundChecks: 'background-checks',
 } as const;

@@ -1,5 +1,6 @@
 import type { GateState, RunState, ServiceState, StepState } from '../plan/states';
-import type { StepKind } from '../plan/types';
+import type { AnalysisState } from '../plan/analysis';
+import type { CheckKind, StepKind } from '../plan/types';
 import type { CommandSpec, EnvValue, RetrySpec } from '../plan/types';
 import type { Tuning } from '../plan/tuning';
 import type { FinalRecord } from './final-record';
@@ -87,7 +88,32 @@ export interface WindowWait {
   reason: string;
 }
 
+/** A background check (`services.<name>.analysis`) as the run knows it. */
+export interface AnalysisProgress {
+  service: string;
+  name: string;
+  kind: CheckKind;
+  state: AnalysisState;
+  /** The node that probes (the service's). */
+  node?: string;
+  startedAt: string;
+  /** When its window ends (absent: it ends with the run). */
+  endsAt?: string;
+  endedAt?: string;
+  /** A metric check's query as sent to Prometheus. */
+  query?: string;
+  /** The Prometheus condition as written: `< 0.05` good when every value meets it, or `> 0.05` bad when any does. */
+  condition?: string;
+  probes?: number;
+  lastObservation?: string;
+  /** What the last metric query returned (at most 20 values). */
+  lastValues?: number[];
+  error?: string;
+}
+
 export interface PendingDecision {
+  /** The failed background check's name, when a background check (of `service`) is what failed. */
+  analysis?: string;
   service: string;
   error: string;
   since: string;
@@ -113,6 +139,8 @@ export interface RunProgress {
   services: Record<string, ServiceProgress>;
   gates: GateProgress[];
   pendingDecision?: PendingDecision;
+  /** Background checks started so far; absent in runs without any. */
+  analyses?: AnalysisProgress[];
   /** Set while a wave waits for its window or for a freeze to end. */
   windowWait?: WindowWait;
   /** What live changes (`maestro tune`) made of the plan's settings; absent until the first one. */

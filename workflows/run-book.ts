@@ -1,5 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { analysisLabel, decisionSubject } from '../plan/analysis';
 import { computeWaves } from '../plan/graph';
 import { approveHint, windowWaitLine } from '../plan/messages';
 import { tuningLine } from '../plan/tuning';
@@ -188,7 +189,9 @@ export class RunBook {
     // Once the run has ended nobody can answer the gate: say so rather than offer a command that fails.
     if (open && FINAL_RUN_STATES.includes(p.state)) lines.push(`Gate **${open.id}** not decided before the run ended`);
     else if (open) lines.push(`Gate **${open.id}** open: \`${approveHint(p.runId, open)}\``);
-    if (p.pendingDecision) lines.push(`Waiting for a decision on **${p.pendingDecision.service}**: ${p.pendingDecision.error}`);
+    if (p.pendingDecision) lines.push(`Waiting for a decision on **${decisionSubject(p.pendingDecision)}**: ${p.pendingDecision.error}`);
+    const watching = (p.analyses ?? []).filter((a) => a.state === 'running');
+    if (watching.length) lines.push(`Background checks running: ${watching.map((a) => analysisLabel(a.service, a.name)).join(', ')}`);
     if (p.windowWait) lines.push(windowWaitLine(p.windowWait));
     const tuned = tuningLine(p.tuning);
     if (tuned && !FINAL_RUN_STATES.includes(p.state)) lines.push(tuned);

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../plan/durations';
+import { analysisLabel, decisionSubject } from '../../plan/analysis';
 import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
 import { tuningLine } from '../../plan/tuning';
 import type { RunProgress, ServiceProgress } from '../../workflows/progress';
@@ -68,7 +69,10 @@ export function liveLines(p: RunProgress, nowMs = Date.now()): string[] {
   if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
   const tuned = tuningLine(p.tuning);
   if (tuned && !runEnded(p)) lines.push(tuned);
-  if (p.pendingDecision && !runEnded(p)) lines.push(`decision needed on ${p.pendingDecision.service} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
+  for (const a of p.analyses ?? []) {
+    if (a.state === 'running' || !runEnded(p)) lines.push(`background check ${analysisLabel(a.service, a.name)} ${a.state}${a.lastObservation ? `: ${oneLine(a.lastObservation)}` : a.query ? `: ${oneLine(a.query)}` : ''}`);
+  }
+  if (p.pendingDecision && !runEnded(p)) lines.push(`decision needed on ${decisionSubject(p.pendingDecision)} (${oneLine(p.pendingDecision.error)}): ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${oneLine(p.failure)}`);
   return lines;
 }

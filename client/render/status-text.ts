@@ -1,6 +1,7 @@
 import { approveHint, decideHint, windowWaitLine } from '../../plan/messages';
 import { tuningLine } from '../../plan/tuning';
-import type { RunProgress, ServiceProgress } from '../../workflows/progress';
+import { analysisLabel, decisionSubject } from '../../plan/analysis';
+import type { AnalysisProgress, RunProgress, ServiceProgress } from '../../workflows/progress';
 import { auditLine } from '../run/events';
 import { readGate, runEnded, shownWave } from '../run/view';
 
@@ -19,6 +20,15 @@ function serviceLine(s: ServiceProgress): string {
   return parts.join('\n');
 }
 
+function analysisLines(a: AnalysisProgress): string {
+  const until = a.endsAt ? `window until ${a.endsAt.slice(11, 19)}Z` : 'until the run ends';
+  const parts = [`  ${analysisLabel(a.service, a.name).padEnd(24)} ${a.state.padEnd(17)} ${(a.node ?? '-').padEnd(12)} ${duration(a.startedAt, a.endedAt).padStart(7)} ${until}`];
+  if (a.query !== undefined) parts.push(`      query ${a.query} (${a.condition ?? ''})${a.lastValues ? ` last values [${a.lastValues.join(', ')}]` : ''}`);
+  if (a.error) parts.push(`      error: ${a.error}`);
+  else if (a.lastObservation) parts.push(`      ${a.lastObservation}`);
+  return parts.join('\n');
+}
+
 /** The human view of `maestro status`. */
 export function renderStatus(p: RunProgress): string {
   const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${shownWave(p)}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`];
@@ -26,6 +36,10 @@ export function renderStatus(p: RunProgress): string {
     lines.push(`wave ${i + 1}`);
     for (const name of wave) lines.push(serviceLine(p.services[name]!));
   });
+  if (p.analyses?.length) {
+    lines.push('background checks');
+    for (const a of p.analyses) lines.push(analysisLines(a));
+  }
   for (const g of p.gates.filter((x) => x.state !== 'waiting')) {
     const gate = readGate(p, g);
     const state = gate.state === 'undecided' ? 'not decided before the run ended' : gate.state;
@@ -35,7 +49,7 @@ export function renderStatus(p: RunProgress): string {
   if (p.windowWait && !runEnded(p)) lines.push(windowWaitLine(p.windowWait));
   const tuned = tuningLine(p.tuning);
   if (tuned) lines.push(tuned);
-  if (p.pendingDecision && !runEnded(p)) lines.push(`decision pending on ${p.pendingDecision.service}: ${decideHint(p.runId)}`);
+  if (p.pendingDecision && !runEnded(p)) lines.push(`decision pending on ${decisionSubject(p.pendingDecision)}: ${decideHint(p.runId)}`);
   if (p.failure) lines.push(`failure: ${p.failure}`);
   for (const f of p.rollbackFailures) lines.push(`NOT UNDONE: ${f.service}/${f.step}: ${f.error}`);
   if (p.audit.length || p.refusedNotRecorded) {

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { FAILURE_TYPES, type RunCheckInput, type RunCommandInput } from '../../activities';
+import { FAILURE_TYPES, type RunBackgroundCheckInput, type RunCheckInput, type RunCommandInput } from '../../activities';
 import { signPlan } from '../../plan/sign-plan';
 import { signedServices } from '../../plan/signed-plan';
 import { workflowRunsService } from '../../plan/run-binding';
@@ -38,6 +38,7 @@ function setup() {
             { name: 'migrate', run: ['touch', signedMarker], undo: ['rm', '-f', signedMarker], env: { MODE: 'signed' } },
             { name: 'health', check: { tcp: '127.0.0.1:9', failures: 1, timeout: '1s' } },
           ],
+          analysis: [{ name: 'watch', tcp: '127.0.0.1:9', failures: 1, interval: '100ms' }],
         },
       },
     }),
@@ -70,6 +71,20 @@ describe('the node takes what it runs from the signed plan', () => {
     const failure = await failureOf(h.runCheck(input));
     expect(failure.type).toBe(FAILURE_TYPES.checkFailed);
     expect(failure.message).toMatch(/127\.0\.0\.1:9|refused|ECONNREFUSED/i);
+  });
+
+  test('a background check probes the signed target, asked by the run itself; a service child may not ask', async () => {
+    const { signed, context, trust } = setup();
+    const input: RunBackgroundCheckInput = { check: { kind: 'http', http: 'http://169.254.169.254/', status: 200, successes: 1, failures: 1, intervalMs: 0, timeoutMs: 1_000 }, context: { ...context, step: 'watch' }, signed };
+    const fromRun = harness({ trust: trust.asStepTrust() }, { workflowExecution: { workflowId: RUN, runId: 'r' } });
+    const failed = await failureOf(fromRun.runBackgroundCheck(input));
+    expect([failed.type, failed.nonRetryable]).toEqual([FAILURE_TYPES.checkFailed, true]);
+    expect(failed.message).toMatch(/api\/watch \(background check\): .*(127\.0\.0\.1:9|refused|ECONNREFUSED)/i);
+    const fromChild = harness({ trust: trust.asStepTrust() }, { workflowExecution: { workflowId: serviceWorkflowId(RUN, 'api'), runId: 'r' } });
+    const refused = await failureOf(fromChild.runBackgroundCheck(input));
+    expect([refused.type, refused.message]).toEqual([FAILURE_TYPES.untrustedStep, expect.stringMatching(/signed for run guarded-run, not for workflow guarded-run\/api/)]);
+    const unknown = await failureOf(fromRun.runBackgroundCheck({ ...input, context: { ...context, step: 'health' } }));
+    expect(unknown.message).toMatch(/no background check health in api/);
   });
 
   test('a step name the signed service does not have, or the wrong kind, is refused', async () => {

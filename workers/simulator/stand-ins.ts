@@ -2,7 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { ActivityCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CheckResult, MaestroActivities, RunCheckInput, RunCommandInput, RunCommandResult, StepContext } from '../../activities';
+import type { BackgroundCheckResult, CheckResult, MaestroActivities, RunBackgroundCheckInput, RunCheckInput, RunCommandInput, RunCommandResult, StepContext } from '../../activities';
 import { FAILURE_TYPES } from '../../activities/failure-types';
 
 /** A step made to fail in a simulation: `SERVICE/STEP`, for attempts up to `throughAttempt` (every attempt when absent). */
@@ -101,6 +101,22 @@ export function createStandInActivities(options: StandInOptions): MaestroActivit
     async runCheck(input: RunCheckInput): Promise<CheckResult> {
       const passedAfterMs = await take(input.context);
       return { probes: input.check.successes, passedAfterMs, lastObservation: 'simulated', node, attempt: Context.current().info.attempt };
+    },
+    /** A background check that stays good: it lasts its window, or until the run cancels it. */
+    async runBackgroundCheck(input: RunBackgroundCheckInput): Promise<BackgroundCheckResult> {
+      const { taskToken } = Context.current().info;
+      const endsAt = input.endsAt === undefined ? undefined : Date.parse(input.endsAt);
+      try {
+        for (;;) {
+          const left = endsAt === undefined ? HEARTBEAT_EVERY_MS : endsAt - (await env.currentTimeMs());
+          if (left <= 0) return { probes: 1, lastObservation: 'simulated', node };
+          await env.sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+          await client.activity.heartbeat(taskToken);
+        }
+      } catch (err) {
+        if (err instanceof ActivityCancelledError) throw new CancelledFailure('cancelled');
+        throw err;
+      }
     },
   };
 }
