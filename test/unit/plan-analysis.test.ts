@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ISSUE_CODES } from '../../plan';
+import { parsePlanText } from '../../plan/parse';
 import { analysesHoldRun, analysisAction, analysisEndsAt, decisionSubject } from '../../plan/analysis';
 import { planFrom } from '../helpers/plans';
 import { HEADER, errorsOf } from './plan-fixtures';
@@ -46,6 +49,15 @@ describe('background checks in the plan (services.<name>.analysis)', () => {
     );
     expect(errors.find((e) => e.path === 'services.api.analysis[2].prometheus.inconclusive')?.hint).toContain('for: 10m');
   });
+});
+
+test('examples/background-analysis.yaml rolls back on an error rate above 5 % for 5 minutes', () => {
+  const file = join(__dirname, '../../examples/background-analysis.yaml');
+  const result = parsePlanText(readFileSync(file, 'utf8'), { file, baseDir: dirname(file) });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  expect(result.plan.strategy.onFailure).toBe('rollback');
+  const [analysis] = result.plan.services.find((s) => s.name === 'api')!.analysis!;
+  expect(analysis).toMatchObject({ until: { kind: 'window', forMs: 30 * 60_000 }, check: { kind: 'prometheus', failures: 5, intervalMs: 60_000, prometheus: { condition: { failure: { op: '>', value: 0.05 } } } } });
 });
 
 describe('what the run does about a background check (plan/analysis.ts)', () => {
