@@ -35,6 +35,8 @@ export async function createOrchestratorWorker(options: OrchestratorWorkerOption
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
     maxCachedWorkflows: tuning.maxCachedWorkflows,
+    // Missing from WorkerOptions' type ("not exposed at the moment"), yet the SDK takes it from the options given.
+    ...({ isolateExecutionTimeout: tuning.workflowTimeLimitMs } as object),
     dataConverter: options.dataConverter ?? maestroDataConverter(),
     activities: createNotifyActivities({ logger: options.logger ?? silentLogger, env: options.env }),
   });

@@ -109,3 +109,9 @@ describe(`a node with ${SLOTS} slots and ${SERVICES} services pinned to it (node
     for (const s of services.filter((s) => started.has(s.name))) expect(s.state).toBe('succeeded');
   }, 90_000);
 });
+
+describe('a busy orchestrator', () => {
+  it("gives a workflow activation a minute, not the SDK's 5 s: a query replaying a big run under load must not stop the worker", () => {
+    expect(cluster.workers.get('orchestrator')!.options.isolateExecutionTimeoutMs).toBe(60_000);
+  });
+});
