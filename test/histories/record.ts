@@ -332,6 +332,32 @@ describe('record replay histories', () => {
     }
   });
 
+  it('background-rollback: a background check on api fails while web (wave 2) runs; web cancelled, api undone', async () => {
+    // A stand-in Prometheus answering one value the test sets: the background check's only input here.
+    let ratio = '0.01';
+    const prometheus = createHttpServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, ratio] }] } })),
+    );
+    await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+    try {
+      const log = join(tempDir(), 'log');
+      const url = `http://127.0.0.1:${(prometheus.address() as { port: number }).port}`;
+      const p = plan('background-rollback', {
+        services: {
+          api: { node: 'macpro51', steps: [step(log, 'deploy')], analysis: [{ name: 'error-rate', prometheus: { url, query: 'max(app_error_ratio)', failureCondition: '> 0.05' }, interval: '100ms', failures: 2 }] },
+          web: { node: 'macpro51', dependsOn: ['api'], steps: [step(log, 'deploy'), step(log, 'soak', 'sleep 120')] },
+        },
+      });
+      const run = await startRun(env, p);
+      await waitFor('web in its soak step', async () => logLines(log).includes('web soak do macpro51'));
+      ratio = '0.2';
+      expect((await run.finished()).outcome.state).toBe('rolled-back');
+      await save(env.client, run, 'background-rollback', 'api with a background check (patch background-checks); its error ratio rises while web soaks in wave 2: web cancelled and undoes its deploy, api undone');
+    } finally {
+      prometheus.close();
+    }
+  });
+
   const gated = (name: string, log: string) =>
     plan(name, {
       approvals: { approvers: ['ops-lead'], gates: [{ beforeWave: 2, timeout: '24h' }] },

@@ -30,6 +30,7 @@ describe('replay of recorded histories', () => {
       'approval',
       'auto-approve-refused',
       'auto-approve',
+      'background-rollback',
       'busy-node',
       'continue',
       'decide-skip',
@@ -55,6 +56,7 @@ describe('replay of recorded histories', () => {
 
   it.each([
     ['busy-node', PATCHES.busyNodeNotDown],
+    ['background-rollback', PATCHES.backgroundChecks],
     ['freeze-override', PATCHES.deployWindows],
     ['tune', PATCHES.liveTuning],
     ['history-limit', PATCHES.stopBeforeHistoryLimit],
