@@ -74,6 +74,30 @@ export function parseHostPort(target: string): TcpTarget | undefined {
   return { host, port };
 }
 
+/**
+ * A signal that aborts when `cancel` does or after `timeoutMs` (a TimeoutError), until `done()`.
+ *
+ * Not `AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)])`: in Node 20 a garbage
+ * collection can drop the timeout signal such a combination follows, and a fetch given it then
+ * waits for an answer forever. A check next to commands that ignore SIGTERM (the worker reading
+ * /proc while it stops them) ran to Temporal's start-to-close timeout that way (issue 16). Here
+ * the timer and the listener hold the controller.
+ */
+export function deadlineSignal(cancel: AbortSignal, timeoutMs: number): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onCancel = (): void => controller.abort(cancel.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs}ms`, 'TimeoutError')), timeoutMs);
+  if (cancel.aborted) onCancel();
+  else cancel.addEventListener('abort', onCancel, { once: true });
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      cancel.removeEventListener('abort', onCancel);
+    },
+  };
+}
+
 async function bodyIncludes(response: Response, needle: string): Promise<boolean> {
   if (!response.body) return needle === '';
   const reader = response.body.getReader();
@@ -102,9 +126,9 @@ async function bodyIncludes(response: Response, needle: string): Promise<boolean
  */
 export async function probeHttp(target: HttpTarget, timeoutMs: number, cancel: AbortSignal): Promise<Probe> {
   const label = `GET ${target.url}`;
+  const deadline = deadlineSignal(cancel, timeoutMs);
   try {
-    const signal = AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]);
-    const response = await fetch(target.url, { signal, redirect: 'manual' });
+    const response = await fetch(target.url, { signal: deadline.signal, redirect: 'manual' });
     if (response.status !== target.status) {
       await response.body?.cancel().catch(() => undefined);
       return { ok: false, observation: `${label}: got ${response.status}, expected ${target.status}` };
@@ -119,6 +143,8 @@ export async function probeHttp(target: HttpTarget, timeoutMs: number, cancel: A
       : { ok: false, observation: `${label}: ${response.status}, but the body does not include ${quoted}` };
   } catch (error) {
     return { ok: false, observation: `${label}: ${describeError(error, timeoutMs)}`, timedOut: isTimeout(error) };
+  } finally {
+    deadline.done();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { MetricCondition, PrometheusCheck } from '../plan/types';
-import type { Probe } from './probes';
+import { deadlineSignal, type Probe } from './probes';
 
 /** Values shown in an observation, at most; the count says how many there were. */
 const MAX_VALUES = 5;
@@ -47,8 +47,10 @@ export async function probePrometheus(spec: PrometheusCheck['prometheus'], timeo
   const url = new URL('api/v1/query', spec.url.endsWith('/') ? spec.url : `${spec.url}/`);
   url.searchParams.set('query', spec.query);
   let samples: Sample[];
+  // Not AbortSignal.any with AbortSignal.timeout: see deadlineSignal.
+  const deadline = deadlineSignal(cancel, timeoutMs);
   try {
-    const response = await fetch(url, { signal: AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]) });
+    const response = await fetch(url, { signal: deadline.signal });
     const body = (await response.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
     if (body.status !== 'success') {
       return { ok: false, inconclusive: true, observation: `query ${query}: error: ${clip(body.error ?? `HTTP ${response.status}`, 300)} (inconclusive)` };
@@ -61,6 +63,8 @@ export async function probePrometheus(spec: PrometheusCheck['prometheus'], timeo
     if (cancel.aborted) throw err;
     const timedOut = (err as Error).name === 'TimeoutError';
     return { ok: false, inconclusive: true, timedOut, observation: `query ${query}: ${timedOut ? `no answer within ${timeoutMs}ms` : (err as Error).message} (inconclusive)` };
+  } finally {
+    deadline.done();
   }
   const values = samples.map((s) => Number(s.value[1])).filter((v) => !Number.isNaN(v));
   if (values.length === 0) return { ok: false, inconclusive: true, observation: `query ${query}: empty result (inconclusive)` };

@@ -1,5 +1,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CancelledFailure } from '@temporalio/common';
 import { FAILURE_TYPES, type RunCheckHeartbeat, type RunCheckInput } from '../../activities';
 import type { RecordedCheck } from '../../plan/upgrade';
@@ -136,6 +138,23 @@ describe('runCheck over HTTP', () => {
     const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 2 })));
     expect(failure.message).toBe(`api/health: GET ${server.url}: no answer within 50ms (2 bad probes in a row)`);
   });
+
+  // Issue 16: next to commands that ignore SIGTERM (the worker reading /proc while it kills them),
+  // a check ran to Temporal's start-to-close timeout. Node 20 drops the timeout of
+  // AbortSignal.any([cancel, AbortSignal.timeout()]) when it collects garbage, and the fetch hung.
+  test('a probe that gets no answer still times out when garbage is collected meanwhile', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collecting = setInterval(gc, 20);
+    try {
+      const server = await httpServer([0]);
+      const { runCheck } = harness({ probeTimeoutMs: 200 });
+      const failure = await failureOf(runCheck(check({ http: server.url }, { failures: 2, timeoutMs: 5_000 })));
+      expect(failure.message).toBe(`api/health: GET ${server.url}: no answer within 200ms (2 bad probes in a row)`);
+    } finally {
+      clearInterval(collecting);
+    }
+  }, 10_000);
 
   test('a probe cut short by the deadline does not hide what the previous probe saw', async () => {
     const server = await httpServer([503, 0]);
