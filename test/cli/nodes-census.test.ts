@@ -7,7 +7,7 @@ import { maestroVersion } from '../../workers/identity';
 import { maestro } from '../helpers/cli';
 import { STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
+import { ensureBuilt, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 // Nodes as they are, not only as a cluster file says: every node whose worker polls is listed
@@ -39,7 +39,7 @@ const nodesJson = async () => {
 
 beforeAll(async () => {
   await ensureBuilt();
-  const server = await startServerProcessTracked({ port: await freePort(), dbFile: join(dir, 'server.sqlite') });
+  const server = await startServerProcessTracked({ dbFile: join(dir, 'server.sqlite') });
   address = server.address;
   writeFileSync(clusterFile, `nodes:\n  build: { os: ${other.os}, arch: ${other.arch}, roles: [build] }\n  ghost: { os: ${real.os}, arch: ${real.arch}, roles: [spare] }\n  spare: { os: ${real.os}, arch: ${real.arch}, roles: [spare] }\n`);
   // Both started without the cluster file (none in the project root): one undeclared, one contradicting it.

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnTracked, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
+import { ensureBuilt, killSpawned, spawnTracked, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 
 // The node install route: `npm pack` makes a tarball with the compiled CLI, and
 // `npm install --omit=dev <tarball>` gives a working `maestro` without a clone, dev dependencies
@@ -49,7 +49,7 @@ describe('npm pack + npm install --omit=dev', () => {
   }, 60_000);
 
   it('is a whole node and orchestrator: the installed workers bundle the workflows and carry a run', async () => {
-    const server = await startServerProcessTracked({ port: await freePort(), dbFile: join(dir, 'server.sqlite') });
+    const server = await startServerProcessTracked({ dbFile: join(dir, 'server.sqlite') });
     const bin = join(prefix, 'node_modules', '.bin', 'maestro');
     const worker = spawnTracked(bin, ['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address]);
     await untilReady(worker, 'the installed workers to poll', workersPolling, 90_000);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await ensureBuilt();
   uiPort = await freePort();
   codecServer = await startCodecServer({ codecs: [codec], uiOrigins: [`http://127.0.0.1:${uiPort}`] });
-  server = await startServerProcessTracked({ port: await freePort(), uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
+  server = await startServerProcessTracked({ uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
   target = await connectTarget(server.address, dataConverter);
   cluster = await startCluster(target, { nodes: ['mac-studio', 'macbook-air'], dataConverter });
   worker = await startNodeWorkerProcess({ node: 'macpro51', address: server.address, env: { ...keyEnv, DB_PASSWORD: SECRET, URL_SECRET, LOG_LEVEL: 'debug' } });

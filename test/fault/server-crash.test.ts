@@ -5,7 +5,7 @@ import { approveUpdate, progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
-import { connectTarget, freePort, killServer, killSpawned, startServerProcessTracked } from '../helpers/processes';
+import { connectTarget, killServer, killSpawned, portOf, startServerProcessTracked } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 import { startRun, type StartedRun } from '../helpers/runs';
 
@@ -26,9 +26,10 @@ async function crashAndRestart(): Promise<void> {
 }
 
 beforeAll(async () => {
-  port = await freePort();
   dbFile = join(tempDir('maestro-db-'), 'dev.sqlite');
-  server = await startServerProcessTracked({ port, dbFile });
+  // On a port of its own choosing; every restart then comes back on the same port.
+  server = await startServerProcessTracked({ dbFile });
+  port = portOf(server.address);
   serverPids.push(server.process.pid!);
   target = await connectTarget(server.address);
   cluster = await startCluster(target);

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { maestroDataConverter } from '../../connection/codec';
-import { startDevServer as startServerProcess, type DevServer, type DevServerOptions } from '../../workers/dev-server';
+import { DevServerStartError, freePort, PortInUseError, startDevServer as startServerProcess, type DevServer, type DevServerOptions } from '../../workers/dev-server';
 import type { TemporalTarget } from './temporal-env';
 import { waitFor } from './wait-for';
 
@@ -138,12 +138,41 @@ export async function startNodeWorkerProcess(options: { node: string; address: s
 
 export { freePort } from '../../workers/dev-server';
 
-/** `temporal server start-dev` as `maestro dev` starts it (SQLite file), headless; tracked for `killSpawned`. */
-export async function startServerProcessTracked(options: DevServerOptions & { port: number; dbFile: string }): Promise<DevServer> {
-  const server = await startServerProcess({ headless: true, ...options });
-  spawned.add(server.process);
-  server.process.once('exit', () => spawned.delete(server.process));
-  return server;
+/** How often a server start that lost a port to another process is tried again. */
+const PORT_RACE_ATTEMPTS = 5;
+
+/** The start failed because a port it was to listen on was taken meanwhile: ours, or one of the server's internal ones. */
+function lostAPort(err: unknown): boolean {
+  return err instanceof PortInUseError || (err instanceof DevServerStartError && /address already in use/i.test(err.message));
+}
+
+/**
+ * `temporal server start-dev` as `maestro dev` starts it (SQLite file), headless; tracked for
+ * `killSpawned`. Without `port`, on a port found free: another test file can take that port (or
+ * one of the ports the server picks for its internal services) before the server binds it, so a
+ * start that fails with "address already in use" is tried again on a fresh port. With `port` (a
+ * server restarted on its own port) the port is kept, and only a lost internal port is retried.
+ * `pickPort` (tests of this helper) replaces `freePort`.
+ */
+export async function startServerProcessTracked(options: DevServerOptions & { port?: number; dbFile: string; pickPort?: () => Promise<number> }): Promise<DevServer> {
+  const { pickPort = freePort, ...serverOptions } = options;
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await pickPort());
+    try {
+      const server = await startServerProcess({ headless: true, ...serverOptions, port });
+      spawned.add(server.process);
+      server.process.once('exit', () => spawned.delete(server.process));
+      return server;
+    } catch (err) {
+      const retry = lostAPort(err) && !(options.port !== undefined && err instanceof PortInUseError);
+      if (!retry || attempt >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The port of a server's `host:port` address. */
+export function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
 }
 
 /** kill -9 a server started with `startServerProcessTracked`, and wait until it is gone. */

@@ -5,7 +5,7 @@ import type { DevServer } from '../../workers/dev-server';
 import type { Health } from '../../workers/metrics-server';
 import { maestro } from '../helpers/cli';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killServer, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
+import { ensureBuilt, killServer, killSpawned, type Spawned, spawnMaestro, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { waitFor } from '../helpers/wait-for';
 
@@ -19,12 +19,14 @@ let dir: string;
 beforeAll(async () => {
   await ensureBuilt();
   dir = tempDir('maestro-metrics-');
-  server = await startServerProcessTracked({ port: await freePort(), dbFile: join(dir, 'dev.sqlite') });
-  const metricsPort = await freePort();
-  metricsUrl = `http://127.0.0.1:${metricsPort}`;
-  worker = spawnMaestro(['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address, '--metrics', `127.0.0.1:${metricsPort}`]);
+  server = await startServerProcessTracked({ dbFile: join(dir, 'dev.sqlite') });
+  // Port 0: the worker binds a port the system picks (a port found free could be taken before it
+  // binds it) and logs the endpoint's URL with "workers polling".
+  worker = spawnMaestro(['worker', '--orchestrator', '--node', 'macpro51', '--address', server.address, '--metrics', '127.0.0.1:0']);
   await untilReady(worker, 'the workers to poll', workersPolling, 60_000);
-  prometheus = await startPrometheus([`127.0.0.1:${metricsPort}`]);
+  metricsUrl = /"metrics":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(worker.stderr())?.[1] ?? '';
+  expect(metricsUrl).not.toBe('');
+  prometheus = await startPrometheus([new URL(metricsUrl).host]);
   await prometheus.targetsUp();
 }, 120_000);
 
