@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { killGroup } from './process-group';
 import type { Exit, OutputStream, SpawnRequest, Spawner } from './spawn';
 
 /** What launcher-host.js sends back. */
@@ -38,10 +40,16 @@ export interface LauncherHealth {
  * dies, the commands it was watching are reported lost and the next command starts a new host.
  */
 export class CommandLauncher {
+  /** The host's script: launcher-host.js; a test may hand a stand-in. */
+  private readonly hostScript: string;
   private host?: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exits = 0;
+
+  constructor(options: { hostScript?: string } = {}) {
+    this.hostScript = options.hostScript ?? join(__dirname, 'launcher-host.js');
+  }
 
   readonly spawn: Spawner = (request, onOutput) =>
     new Promise((resolve) => {
@@ -69,8 +77,15 @@ export class CommandLauncher {
           this.forget(id);
           closed.resolve();
         },
-        // Before it started, this is a failure to start; after, the supervisor decides.
-        lost: (error) => (started ? lost.resolve(error) : resolve({ error: Object.assign(error, { code: 'ELAUNCHER' }) })),
+        // After the start, the supervisor decides. Before it, this is a failure to start, but the
+        // host may have died between starting the command and saying so: stop what it started.
+        lost: (error) => {
+          if (started) return lost.resolve(error);
+          void stopUnconfirmed(request).then((stopped) => {
+            const what = stopped > 0 ? 'the command it had started was stopped' : process.platform === 'linux' ? 'no command of it was running' : 'a command it started may still run';
+            resolve({ error: Object.assign(new Error(`${error.message} before it confirmed the start; ${what}`), { code: 'ELAUNCHER' }) });
+          });
+        },
       });
       this.send({ t: 'spawn', id, ...request } satisfies { t: 'spawn'; id: number } & SpawnRequest);
     });
@@ -109,12 +124,14 @@ export class CommandLauncher {
 
   private startHost(): ChildProcess {
     // execArgv: none of the worker's flags (profilers, heap sizes) belong in the launcher.
-    const host = fork(join(__dirname, 'launcher-host.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+    const host = fork(this.hostScript, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     host.unref();
     host.on('message', (message: HostMessage) => this.onMessage(message));
     // A failed send to a dead host surfaces here; the 'exit' below reports the commands lost.
     host.on('error', () => undefined);
-    host.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once the IPC channel has been read to its end, so a start the
+    // host reported just before it died is known here, and its command stopped as one that ran.
+    host.once('close', (code, signal) => {
       if (this.host === host) this.host = undefined;
       this.exits++;
       const error = new Error(`the command launcher (pid ${host.pid}) exited (${signal ?? `code ${code}`})`);
@@ -143,6 +160,36 @@ export class CommandLauncher {
         return pending.closed();
     }
   }
+}
+
+/**
+ * Stops the process groups of a command the host may have started without reporting it: the
+ * processes (Linux: /proc) whose environment holds every MAESTRO_* variable of the request — a
+ * step attempt's run, service, step, phase, attempt and idempotency key. Returns how many groups
+ * it stopped. A request without MAESTRO_* variables, or a system without /proc, finds none.
+ */
+async function stopUnconfirmed(request: SpawnRequest): Promise<number> {
+  const marks = Object.entries(request.env)
+    .filter(([name, value]) => name.startsWith('MAESTRO_') && value !== undefined)
+    .map(([name, value]) => `${name}=${value}`);
+  if (marks.length === 0) return 0;
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid);
+  const groups = new Set<number>();
+  await Promise.all(
+    pids.map(async (pid) => {
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+      if (environ === '') return;
+      const entries = new Set(environ.split('\0'));
+      if (!marks.every((mark) => entries.has(mark))) return;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // Fields after the command name (in parentheses): state, ppid, pgrp.
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp > 1) groups.add(pgrp);
+    }),
+  );
+  // It never had a supervisor: no grace beyond a moment to go on its own.
+  await Promise.all([...groups].map((pgid) => killGroup(pgid, 0)));
+  return groups.size;
 }
 
 let shared: CommandLauncher | undefined;

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAILURE_TYPES, type RunCommandInput } from '../../activities';
 import { CommandLauncher } from '../../activities/launcher';
@@ -77,6 +78,34 @@ describe('the command launcher', () => {
     const next = await runCommand(input('echo again'));
     expect(next.outputTail).toBe('again');
     expect(launcher.hostPid).not.toBe(host);
+  });
+
+  test('if the launcher dies after starting a command but before it said so, that command is stopped too', async () => {
+    // A stand-in host: starts the command as the real one does, and is killed (here: kills itself)
+    // once the command runs, before it reports the start.
+    const host = join(scratch.dir, 'dying-host.js');
+    writeFileSync(
+      host,
+      `const { spawn } = require('node:child_process');
+      const { existsSync } = require('node:fs');
+      process.on('message', (m) => {
+        if (m.t !== 'spawn') return;
+        spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: 'ignore' });
+        const dying = setInterval(() => { if (existsSync(m.cwd + '/shell.pid')) { clearInterval(dying); process.kill(process.pid, 'SIGKILL'); } }, 5);
+      });`,
+    );
+    const dying = new CommandLauncher({ hostScript: host });
+    try {
+      const { runCommand } = harness({ spawn: dying.spawn });
+      const failure = await failureOf(runCommand(input('echo $$ > shell.pid; sleep 300')));
+      const shellPid = readPid(join(scratch.dir, 'shell.pid'));
+      expect(failure.type).toBe(FAILURE_TYPES.commandFailed);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.message).toMatch(/the command launcher \(pid \d+\) exited \(SIGKILL\) before it confirmed the start; the command it had started was stopped/);
+      expect(isAlive(shellPid)).toBe(false);
+    } finally {
+      dying.close();
+    }
   });
 
   test('exits when the process that forked it dies', async () => {
