@@ -19,7 +19,10 @@ runCli(process.argv.slice(2)).then(
     exitSoon();
   },
   (err) => {
-    console.error(err);
+    // runCli reports every error itself; this is only a last resort, still without a stack unless asked for.
+    const debug = /^(?!0$|false$)./i.test((process.env.MAESTRO_DEBUG || '').trim());
+    console.error(`error: ${err && err.message ? err.message : String(err)}`);
+    if (debug && err && err.stack) console.error(err.stack);
     process.exitCode = 1;
     exitSoon();
   },

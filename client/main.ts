@@ -67,6 +67,32 @@ function reportError(err: unknown, output: Output): number {
     output.err('hint: set MAESTRO_PAYLOAD_KEY to the key the run was started with');
     return EXIT.invalidInput;
   }
-  output.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // Anything else was not expected: its message and its causes', the stack only when asked for.
+  output.err(`error: ${unexpectedMessage(err)}`);
+  const stack = (err as { stack?: unknown } | undefined)?.stack;
+  if (debugWanted()) output.err(typeof stack === 'string' ? stack : String(err));
+  else output.err(`hint: this error was not expected; run again with ${DEBUG_ENV}=1 to see its stack trace`);
   return EXIT.runFailed;
+}
+
+/** Environment variable that, set to anything but empty, `0` or `false`, makes an unexpected error print its stack trace. */
+export const DEBUG_ENV = 'MAESTRO_DEBUG';
+
+function debugWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[DEBUG_ENV]?.trim().toLowerCase();
+  return !!value && value !== '0' && value !== 'false';
+}
+
+/** `message (cause: message …)`, each line of it without a stack frame. */
+export function unexpectedMessage(err: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e) && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    // Duck-typed: an error made in another realm (a vm context, jest's sandbox) is no `instanceof Error` here.
+    const { name, message } = (typeof e === 'object' ? e : {}) as { name?: unknown; message?: unknown };
+    if (typeof message !== 'string') parts.push(String(e));
+    else parts.push(`${typeof name === 'string' && name !== 'Error' && !message.startsWith(name) ? `${name}: ` : ''}${message}`);
+  }
+  return parts.join(' (cause: ') + ')'.repeat(parts.length - 1);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runCli } from '../../client/main';
 import { memoryOutput } from '../../client/output';
 import { EXIT } from '../../client/exit-codes';
+import { DEBUG_ENV } from '../../client/main';
 import { startPlainServer, STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
 import { ensureBuilt, freePort, killSpawned, spawnMaestro } from '../helpers/processes';
@@ -52,6 +53,7 @@ const commands: Array<{ name: string; argv: (conn: string[]) => string[]; main: 
   { name: 'resume', argv: (c) => ['resume', 'r1', ...c], main: false },
   { name: 'abort', argv: (c) => ['abort', 'r1', ...c], main: false },
   { name: 'init', argv: (c) => ['init', ...c], main: false },
+  { name: 'tune', argv: (c) => ['tune', 'r1', '--max-parallel', '2', '--as', 'ops', ...c], main: false },
 ];
 
 beforeAll(async () => {
@@ -106,4 +108,62 @@ describe.each(setups.filter((s) => s.name !== 'an unprepared namespace'))('`maes
     expect(text).toMatch(setup.says);
     expect(code).toBe(setup.main);
   }, 60_000);
+});
+
+// The commands that need no server, on bad input: exit 2 and a message, no stack frame.
+const localCommands: Array<{ name: string; argv: () => string[]; says: RegExp }> = [
+  { name: 'validate', argv: () => ['validate', join(dir, 'missing.yaml')], says: /missing\.yaml/ },
+  { name: 'plan', argv: () => ['plan', join(dir, 'missing.yaml')], says: /missing\.yaml/ },
+  { name: 'graph', argv: () => ['graph', join(dir, 'missing.yaml')], says: /missing\.yaml/ },
+  { name: 'simulate', argv: () => ['simulate', join(dir, 'missing.yaml')], says: /missing\.yaml/ },
+  { name: 'certs', argv: () => ['certs', '--dir', join(dir, 'c'), '--days', '0'], says: /--days/ },
+  { name: 'server', argv: () => ['server', '--ip', '192.0.2.1', '--db-file', join(dir, 'never.sqlite')], says: /192\.0\.2\.1 is not an address of this machine/ },
+];
+
+describe.each(localCommands)('`maestro $name` on bad input', (command) => {
+  it('is exit 2 with a message and no stack frame', async () => {
+    const output = memoryOutput();
+    const code = await runCli(command.argv(), output);
+    const text = [...output.stdout, ...output.stderr].join('\n');
+    expect(text).not.toMatch(STACK_FRAME);
+    expect(text).toMatch(command.says);
+    expect(code).toBe(EXIT.invalidInput);
+  }, 30_000);
+});
+
+describe('an unexpected error (exit 1)', () => {
+  // A certificate folder under a regular file: mkdir fails with ENOTDIR, which no command expects.
+  const unexpected = () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    return ['certs', '--dir', join(dir, 'a-file', 'certs')];
+  };
+  afterEach(() => delete process.env[DEBUG_ENV]);
+
+  it('prints its message and how to see the stack, but no stack frame', async () => {
+    delete process.env[DEBUG_ENV];
+    const output = memoryOutput();
+    const code = await runCli(unexpected(), output);
+    const text = output.stderr.join('\n');
+    expect(code).toBe(EXIT.runFailed);
+    expect(text).toContain(`error: ENOTDIR: not a directory, mkdir '${join(dir, 'a-file', 'certs', 'clients')}'`);
+    expect(text).toContain(`run again with ${DEBUG_ENV}=1 to see its stack trace`);
+    expect(text).not.toMatch(STACK_FRAME);
+  });
+
+  it('prints the stack trace when MAESTRO_DEBUG is set', async () => {
+    process.env[DEBUG_ENV] = '1';
+    const output = memoryOutput();
+    expect(await runCli(unexpected(), output)).toBe(EXIT.runFailed);
+    expect(output.stderr.join('\n')).toMatch(STACK_FRAME);
+  });
+
+  it('is the same from the installed entry point (bin/maestro.js), and 0 or false do not count as set', async () => {
+    for (const debug of [undefined, '0', 'false']) {
+      const proc = spawnMaestro(unexpected(), debug === undefined ? {} : { [DEBUG_ENV]: debug });
+      const { code } = await proc.exited;
+      expect({ debug, code }).toEqual({ debug, code: EXIT.runFailed });
+      expect(proc.stderr()).toContain('error: ENOTDIR');
+      expect(proc.stderr()).not.toMatch(STACK_FRAME);
+    }
+  }, 30_000);
 });
