@@ -12,7 +12,8 @@ import { mirrorsFloor } from './floor';
 import { readMemory } from './proc-stats';
 import { formatBreakdown, formatTable, summary } from './report';
 import { runScenario, type ScenarioResult } from './run-scenario';
-import { scenarios } from './scenarios';
+import { TARGET_ROLES, scenarios } from './scenarios';
+import { formatSimulateCost, measureSimulate, type SimulateCost } from './simulate-cost';
 import { sequentialBaseline, type BaselineResult } from './shell-baseline';
 import { checkTargets, formatTargets } from './targets';
 
@@ -34,6 +35,7 @@ async function bench(args: BenchArgs): Promise<number> {
   let cluster: BenchCluster | undefined;
   let serverPeakRssMb: number | undefined;
   let launcherPeakRssMb: number | undefined;
+  let simulateCost: SimulateCost | undefined;
   const baselines = new Map<string, Promise<BaselineResult>>();
   const baseline = (plan: NormalizedPlan) => {
     const sleeps = plan.services.some((s) => s.steps.some((step) => step.kind === 'run' && 'argv' in step.run && step.run.argv[0] === 'sleep'));
@@ -61,6 +63,12 @@ async function bench(args: BenchArgs): Promise<number> {
         break;
       }
     }
+    // `maestro simulate` of the 100-service plan just run, against that real run.
+    const real = results.find((r) => r.scenario.id === TARGET_ROLES.overhead);
+    if (real && error === undefined) {
+      simulateCost = await measureSimulate(real, cluster.server.address, cluster.workdir);
+      note(`simulate ${real.scenario.id}: ${(simulateCost.wallMs / 1000).toFixed(2)} s`);
+    }
   } catch (err) {
     error = (err as Error).message;
     note(`error: ${error}`);
@@ -74,6 +82,7 @@ async function bench(args: BenchArgs): Promise<number> {
   if (results.length) {
     await emit(formatTable(results));
     await emit(`\nWhere the per-step overhead goes:\n${formatBreakdown(results)}`);
+    if (simulateCost) await emit(`\nmaestro simulate of the 100-service plan (durations learned from this bench's runs of it):\n${formatSimulateCost(simulateCost)}`);
     await emit(`\nTargets (${args.quick ? 'quick run: smaller plans' : 'full run'}, ${Math.round((Date.now() - started) / 1000)} s in all):\n${formatTargets(targets)}\n`);
   }
   const json = summary({
@@ -89,6 +98,7 @@ async function bench(args: BenchArgs): Promise<number> {
     setup: cluster?.timings,
     error,
   });
+  if (simulateCost) json.simulate = simulateCost;
   await emit(JSON.stringify(json));
   return error === undefined ? 0 : 1;
 }

@@ -24,6 +24,17 @@ function splitAddress(address: string): { host: string; port: number } {
   return m ? { host: m[1]!, port: Number(m[2]) } : { host: address, port: 7233 };
 }
 
+/** Whether a TCP connection to the address opens at all (no answer within 2 s: false). */
+export async function tcpReachable(address: string): Promise<boolean> {
+  const { host, port } = splitAddress(address);
+  const tcp = await probe((done) => {
+    const s = tcpConnect({ host, port }, () => done({ ok: true }));
+    s.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, code: err.code ?? 'ERROR' }));
+    return s;
+  });
+  return tcp.ok;
+}
+
 /**
  * Why a Temporal connection failed, in words an operator can act on: nothing listens, no route,
  * or something listens that is not Temporal — or speaks TLS when the connection does not (and

@@ -1,3 +1,4 @@
+import { tcpReachable } from '../../connection/diagnose';
 import type { ConnectionSettings } from '../../connection/settings';
 import { durationModel } from '../../plan/step-durations';
 import type { NormalizedPlan } from '../../plan/types';
@@ -42,14 +43,19 @@ export async function simulateCommand(options: SimulateOptions): Promise<number>
   return withPlanErrors(file, json, output, async () => {
     const { plan } = await loadPlanFile(file, { clusterFile: options.clusterFile, cwd: options.cwd });
     const injected = (options.fail ?? []).map((text) => parseInjectedFailure(plan, text));
-    const history = options.history ? await pastRuns(options.history, plan.name) : undefined;
-    const model = durationModel(plan, history?.samples);
-    const { simulate } = await import('../../workers/simulator/simulate');
+    const { startSimulator } = await import('../../workers/simulator/simulate');
     const { createLogger } = await import('../../workers/logger');
     const { installRuntimeLogger } = await import('../../workers/runtime');
     installRuntimeLogger(createLogger({ level: process.env.LOG_LEVEL ?? 'error' }));
+    // The simulator starts (server, workers, warm-up) while the past runs are read: neither needs the other.
+    const starting = startSimulator(plan);
+    const history = options.history ? await pastRuns(options.history, plan.name).catch(() => undefined) : undefined;
+    const simulator = await starting;
+    const model = durationModel(plan, history?.samples);
     const learned = [...model.values()].some((d) => d.p90Ms !== d.p50Ms);
-    const runs = await simulate({ plan, model, percentiles: learned ? ['p50', 'p90'] : ['p50'], failures: injected, approveAfterMs: options.approveAfterMs, overheads: history?.overheads });
+    const runs = await simulator
+      .run({ model, percentiles: learned ? ['p50', 'p90'] : ['p50'], failures: injected, approveAfterMs: options.approveAfterMs, overheads: history?.overheads })
+      .finally(() => simulator.close());
     const prediction: Prediction = buildPrediction(plan, model, runs, injected);
     if (json) printJson(output, prediction);
     else output.out(options.format === 'mermaid' ? renderPredictionMermaid(prediction) : renderPredictionTable(prediction));
@@ -59,6 +65,8 @@ export async function simulateCommand(options: SimulateOptions): Promise<number>
 
 /** Past durations when the server answers; none (the plan's estimates) when it does not. */
 async function pastRuns(settings: ConnectionSettings, plan: string): Promise<History | undefined> {
+  // A refused connection is known at once; the client would retry it until its connect timeout.
+  if (!(await tcpReachable(settings.address))) return undefined;
   const client = await connectClient(settings).catch(() => undefined);
   if (!client) return undefined;
   try {

@@ -12,12 +12,17 @@ import { finalProgress } from './progress';
  */
 export async function pastRunProgress(client: Client, plan: string, limit: number): Promise<RunProgress[]> {
   if (/['"\\]/.test(plan)) return [];
-  const runs: RunProgress[] = [];
   const query = `WorkflowType = 'deploymentWorkflow' AND ${SEARCH_ATTRIBUTES.plan.name} = '${plan}' AND ExecutionStatus = 'Completed'`;
+  const found: Array<{ workflowId: string; runId: string }> = [];
   for await (const info of client.workflow.list({ query, pageSize: limit })) {
-    const handle = client.workflow.getHandle<typeof deploymentWorkflow>(info.workflowId, info.runId);
-    runs.push((await finalProgress(handle)) ?? (await handle.query(progressQuery)));
-    if (runs.length >= limit) break;
+    found.push(info);
+    if (found.length >= limit) break;
   }
-  return runs;
+  // Read together: one round trip each, and at most `limit` of them.
+  return Promise.all(
+    found.map(async (info) => {
+      const handle = client.workflow.getHandle<typeof deploymentWorkflow>(info.workflowId, info.runId);
+      return (await finalProgress(handle)) ?? (await handle.query(progressQuery));
+    }),
+  );
 }

@@ -60,25 +60,48 @@ export const DEFAULT_OVERHEADS: Overheads = { serviceStartMs: 100, stepDispatchM
 /** Who started the simulated runs (and approves their gates). */
 export const SIMULATION_ACTOR = 'simulate';
 
+/** What one simulation of a started simulator runs with (see SimulationOptions). */
+export type SimulationRunOptions = Omit<SimulationOptions, 'plan' | 'workflowBundle'>;
+
+/** The time-skipping server and warmed-up workers for one plan, ready to simulate it. */
+export interface Simulator {
+  /** One simulated run per percentile, one after the other. */
+  run(options: SimulationRunOptions): Promise<SimulatedRun[]>;
+  /** Stops the workers and the server. */
+  close(): Promise<void>;
+}
+
 /**
  * Runs the plan on the Java time-skipping test server: the production workflow bundle on an
  * orchestrator worker, a stand-in node worker per node, every step taking its expected duration
  * of server time. A run of hours takes seconds; nothing runs on any machine.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulatedRun[]> {
-  const { plan, model } = options;
+  const simulator = await startSimulator(options.plan, { workflowBundle: options.workflowBundle });
+  try {
+    return await simulator.run(options);
+  } finally {
+    await simulator.close();
+  }
+}
+
+/**
+ * Starts the server and workers for `plan` and warms them up; nothing about durations is needed
+ * yet, so the caller can learn them (a server round trip) while this starts.
+ */
+export async function startSimulator(plan: NormalizedPlan, options: { workflowBundle?: WorkflowBundleWithSourceMap } = {}): Promise<Simulator> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTemporalBinary('testServer') } } }),
     options.workflowBundle ?? cachedWorkflowBundle(),
   ]);
   // What the stand-ins read: the run being simulated now.
-  let current: { percentile: Percentile; activities: SimulatedActivity[]; model: DurationModel; failures: readonly InjectedFailure[] } = {
+  let current: { percentile: Percentile; activities: SimulatedActivity[]; model: DurationModel; failures: readonly InjectedFailure[]; overheads: Overheads } = {
     percentile: 'p50',
     activities: [],
     model: new Map(),
     failures: [],
+    overheads: DEFAULT_OVERHEADS,
   };
-  const overheads = options.overheads ?? DEFAULT_OVERHEADS;
   const firstSteps = new Set(plan.services.flatMap((s) => (s.steps[0] ? [stepKey(s.name, s.steps[0].name)] : [])));
   const durationMs = (service: string, step: string, phase: 'do' | 'undo') => {
     const key = stepKey(service, step);
@@ -86,48 +109,67 @@ export async function simulate(options: SimulationOptions): Promise<SimulatedRun
     if (!d) return 0;
     const own = current.percentile === 'p50' ? d.p50Ms : d.p90Ms;
     if (phase === 'undo') return own;
-    return own + (d.source === 'plan' ? overheads.stepDispatchMs : 0) + (firstSteps.has(key) ? overheads.serviceStartMs : 0);
+    return own + (d.source === 'plan' ? current.overheads.stepDispatchMs : 0) + (firstSteps.has(key) ? current.overheads.serviceStartMs : 0);
+  };
+  let workers: Worker[] = [];
+  let running: Promise<void>[] = [];
+  const close = async () => {
+    try {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(running);
+    } finally {
+      await env.teardown();
+    }
   };
   try {
     const routed = new Set(Object.values(routeServices(plan)).flat());
     const nodes = plan.nodes.map((n) => n.name).filter((n) => routed.has(n));
-    const workers = [
-      await Worker.create({ connection: env.nativeConnection, taskQueue: ORCHESTRATOR_TASK_QUEUE, workflowBundle: bundle, maxCachedWorkflows: 2_000 }),
-      ...(await Promise.all(
-        nodes.map((node) =>
-          Worker.create({
-            connection: env.nativeConnection,
-            taskQueue: nodeTaskQueue(node),
-            activities: createStandInActivities({ env, node, durationMs, failures: () => current.failures, record: (a) => current.activities.push(a) }),
-            // Every service of a wave may run on one node: slots must not be what limits the run.
-            maxConcurrentActivityTaskExecutions: 1_000,
-          }),
-        ),
-      )),
-    ];
-    return await runWith(workers, async () => {
-      // The first workflow and activity tasks of fresh workers are slow in wall time, and wall
-      // time passes on the server's clock too: a zero-length run of one service per node first.
-      await runOnce(env, warmUpPlan(plan, nodes), 'warm-up');
-      const runs: SimulatedRun[] = [];
+    // Created together: the orchestrator's (it loads the bundle into its workflow threads) takes longest.
+    workers = await Promise.all([
+      Worker.create({ connection: env.nativeConnection, taskQueue: ORCHESTRATOR_TASK_QUEUE, workflowBundle: bundle, maxCachedWorkflows: 2_000 }),
+      ...nodes.map((node) =>
+        Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: nodeTaskQueue(node),
+          activities: createStandInActivities({ env, node, durationMs, failures: () => current.failures, record: (a) => current.activities.push(a) }),
+          // Every service of a wave may run on one node: slots must not be what limits the run.
+          maxConcurrentActivityTaskExecutions: 1_000,
+        }),
+      ),
+    ]);
+    running = workers.map((w) => w.run());
+    // The first workflow and activity tasks of fresh workers are slow in wall time, and wall
+    // time passes on the server's clock too: a zero-length run of one service per node first.
+    const warmUp = warmUpPlan(plan, nodes);
+    await runOnce(env, warmUp, simulationRunId(warmUp, 'warm-up'));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  let runs = 0;
+  return {
+    close,
+    async run(options: SimulationRunOptions): Promise<SimulatedRun[]> {
+      const overheads = options.overheads ?? DEFAULT_OVERHEADS;
+      const simulated: SimulatedRun[] = [];
+      // One after the other: side by side, each run's workflow tasks would hold the shared clock
+      // while the other's steps wait to skip, and the prediction would come out shorter.
       for (const percentile of options.percentiles) {
-        current = { percentile, activities: [], model, failures: options.failures ?? [] };
+        current = { percentile, activities: [], model: options.model, failures: options.failures ?? [], overheads };
         const clock = new ModelClock(env);
         await clock.start();
-        const result = await runOnce(env, plan, `${runs.length + 1}`, options.approveAfterMs).finally(() => clock.stop());
+        const result = await runOnce(env, plan, simulationRunId(plan, `${++runs}`), options.approveAfterMs).finally(() => clock.stop());
         // Every time in simulated time: what the steps and timers took, not what the simulation did.
         const at = (ms: number) => clock.modelMs(ms);
         const progress = progressInModelTime(result.progress, at);
         const startMs = Date.parse(progress.startedAt);
         const makespanMs = Date.parse(progress.endedAt ?? progress.startedAt) - startMs + overheads.runEndMs;
         const activities = current.activities.map((a) => ({ ...a, startMs: at(a.startMs), endMs: at(a.endMs) })).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
-        runs.push({ percentile, outcome: result.outcome, progress, startMs, makespanMs, activities });
+        simulated.push({ percentile, outcome: result.outcome, progress, startMs, makespanMs, activities });
       }
-      return runs;
-    });
-  } finally {
-    await env.teardown();
-  }
+      return simulated;
+    },
+  };
 }
 
 /** The progress with every timestamp moved to simulated time (ms since the epoch, as `at` says). */
@@ -159,10 +201,13 @@ function warmUpPlan(plan: NormalizedPlan, nodes: readonly string[]): NormalizedP
   return { ...plan, name: `${plan.name}-warm-up`, approvals: { ...plan.approvals, gates: [] }, services };
 }
 
-async function runOnce(env: TestWorkflowEnvironment, planWithNotify: NormalizedPlan, suffix: string, approveAfterMs?: number): Promise<{ outcome: RunOutcome; progress: RunProgress }> {
+function simulationRunId(plan: NormalizedPlan, suffix: string): string {
+  return `simulate-${plan.name}-${suffix}`;
+}
+
+async function runOnce(env: TestWorkflowEnvironment, planWithNotify: NormalizedPlan, runId: string, approveAfterMs?: number): Promise<{ outcome: RunOutcome; progress: RunProgress }> {
   // A prediction tells nobody: its webhooks are left out, so no notification child is started.
   const { notify: _quiet, ...plan } = planWithNotify;
-  const runId = `simulate-${plan.name}-${suffix}`;
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
@@ -173,15 +218,4 @@ async function runOnce(env: TestWorkflowEnvironment, planWithNotify: NormalizedP
     throw err;
   });
   return { outcome, progress: await handle.query(progressQuery) };
-}
-
-/** Runs `fn` while every worker polls, then shuts them all down. */
-async function runWith<T>(workers: Worker[], fn: () => Promise<T>): Promise<T> {
-  const running = workers.map((w) => w.run());
-  try {
-    return await fn();
-  } finally {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await Promise.all(running);
-  }
 }
