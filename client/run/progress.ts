@@ -1,4 +1,4 @@
-import { isGrpcDeadlineError, type Client } from '@temporalio/client';
+import { isGrpcCancelledError, isGrpcDeadlineError, type Client } from '@temporalio/client';
 import { formatDuration, parseDuration } from '../../plan/durations';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
 import { progressQuery, serviceProgressQuery } from '../../workflows/messages';
@@ -59,9 +59,18 @@ async function queryProgress(client: Client, handle: DeploymentHandle, taskQueue
   try {
     return await client.withDeadline(Date.now() + deadlineMs, () => fetchProgress(client, handle));
   } catch (err) {
-    if (!isGrpcDeadlineError(err)) throw err;
+    if (!noAnswer(err)) throw err;
     throw new NoOrchestratorError(`run ${handle.workflowId} did not answer within ${formatDuration(deadlineMs)}; the orchestrator worker on "${taskQueue}" last polled ${lastPoll}`);
   }
+}
+
+/**
+ * Whether a query ended because nobody answered it within the deadline: the client's
+ * DEADLINE_EXCEEDED, or CANCELLED from the server, whose context carries that deadline and
+ * sometimes ends the call first ("Call cancelled"). Nothing here cancels a query otherwise.
+ */
+export function noAnswer(err: unknown): boolean {
+  return isGrpcDeadlineError(err) || isGrpcCancelledError(err);
 }
 
 /**
