@@ -5,13 +5,16 @@ import type { CheckSpec, CommandSpec, EnvValue } from '../plan/types';
 import { NAMESPACES, findSigner, type TrustSet } from '../trust/allowed-signers';
 import { verifySshsig, type Sshsig } from '../trust/sshsig';
 import { FAILURE_TYPES } from './failure-types';
+import { gateProblem } from './gate-check';
 import type { RunBackgroundCheckInput, RunCheckInput, RunCommandInput } from './types';
 
 /**
  * Where authority is checked: before a node runs any command or check, the step must come from a
  * plan signed by a key this node's own trust file allows `maestro-plan`, for this run, not
  * expired, and the command, environment and working directory are taken from the signed plan —
- * never from the activity's other (unsigned) arguments.
+ * never from the activity's other (unsigned) arguments. In a run whose signed plan lists approval
+ * keys, a step going forward past a gate must also carry that gate's signed approvals, which the
+ * node checks against the same trust file (gate-check.ts).
  */
 
 /** How a node decides what it may run. */
@@ -88,7 +91,9 @@ export function createStepGuard(trust: StepTrust, now: () => number = Date.now) 
     const verified = verifyStatement(signed);
     if (!verified.ok) refuse(where, verified.reason);
     const { statement, sig } = verified;
-    const signer = findSigner(trust.current(), sig.publicKey, NAMESPACES.plan, now());
+    // One reading of the trust file for the whole check (the plan signer and any gate approvals).
+    const trustSet = trust.current();
+    const signer = findSigner(trustSet, sig.publicKey, NAMESPACES.plan, now());
     if (!signer.ok) refuse(where, `plan signer not trusted: ${signer.reason} (${trust.source})`);
     const service = signed.leaf?.service;
     if (!service || service.name !== context.service) refuse(where, `the signed service is ${service?.name ?? 'missing'}, not ${context.service}`);
@@ -98,14 +103,22 @@ export function createStepGuard(trust: StepTrust, now: () => number = Date.now) 
     }
     if (now() > Date.parse(statement.expiresAt)) refuse(where, `the plan signature expired at ${statement.expiresAt}`);
     if (!leafInPlan(statement, signed)) refuse(where, `the plan differs from what was signed (changed after signing; service ${service.name} or one hashed with it)`);
-    return { service, statement, signer: { name: signer.name, fingerprint: signer.fingerprint } };
+    return { service, statement, planSigner: sig.publicKey, trustSet, signer: { name: signer.name, fingerprint: signer.fingerprint } };
   }
 
   /** The signed step, or a non-retryable refusal saying why. */
-  function signedStep(where: string, signed: SignedService | undefined, context: { service: string; step: string }, info: Pick<Info, 'workflowExecution'>) {
-    const { service, statement, signer } = signedService(where, signed, context, info, workflowRunsService);
+  function signedStep(where: string, signed: SignedService | undefined, context: { service: string; step: string; phase: 'do' | 'undo' }, info: Pick<Info, 'workflowExecution'>) {
+    const { service, statement, planSigner, trustSet, signer } = signedService(where, signed, context, info, workflowRunsService);
     const step = service.steps.find((s) => s.name === context.step);
     if (!step) refuse(where, `the signed plan has no step ${context.step} in ${service.name}`);
+    // Going forward past a gate needs its approvals, in a run whose signer bound its answers to
+    // approval keys (the statement lists them; `maestro run` copies them from the trust file).
+    // Undoing what already ran does not: a rollback must not wait on a signature, and a gated
+    // service only ran once its gate was approved.
+    if (context.phase === 'do' && statement.approvers.length > 0) {
+      const problem = gateProblem({ leaf: signed!.leaf, statement, planSigner, approvals: signed!.approvals, trust: trustSet, nowMs: now() });
+      if (problem) refuse(where, problem);
+    }
     return { step, statement, signer };
   }
 

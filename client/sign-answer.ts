@@ -19,12 +19,21 @@ export interface SignedAnswer {
  */
 export async function signAnswer(
   handle: DeploymentHandle,
-  options: { runId: string; action: 'approve' | 'reject' | 'decide'; as?: string; key?: string; target: (openGates: string[]) => string | undefined },
+  options: {
+    runId: string;
+    action: 'approve' | 'reject' | 'decide' | 'abort';
+    as?: string;
+    key?: string;
+    target: (openGates: string[]) => string | undefined;
+    /** Used as the name when the run takes unsigned answers and `--as` is not given (abort: the audit trail says `operator`). */
+    unsignedName?: string;
+  },
 ): Promise<SignedAnswer> {
   const progress = await handle.query(progressQuery);
   if (!progress.signed?.approvalKeys.length) {
-    if (!options.as) throw new InvalidInputError('--as NAME is required: this run does not take signed answers');
-    return { approver: options.as };
+    const name = options.as ?? options.unsignedName;
+    if (!name) throw new InvalidInputError('--as NAME is required: this run does not take signed answers');
+    return { approver: name };
   }
   const operator = requireOperator({ key: options.key });
   const approver = options.as ?? operator.name;

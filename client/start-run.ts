@@ -57,7 +57,7 @@ export async function startDeployment(client: Client, plan: NormalizedPlan, opti
   const services = plan.services.map((s) => s.name);
   const indexServices = Buffer.byteLength(JSON.stringify(services)) <= MAX_SEARCH_ATTRIBUTE_BYTES;
   const { signing } = options;
-  const signature = signing && signPlan(plan, { runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? DEFAULT_SIGNATURE_TTL_MS, approvers: signing.approvers });
+  const signature = signing && signPlan(plan, { runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? DEFAULT_SIGNATURE_TTL_MS, approvers: signing.approvers, autoApprove: options.autoApprove });
   try {
     const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
       workflowId: runId,

@@ -17,8 +17,8 @@ export interface ApprovalStatement {
   runId: string;
   /** The signed plan's `planHash`. */
   planHash: string;
-  action: 'approve' | 'reject' | 'decide';
-  /** Gate id (`wave-2`, `service-api`) or the decision (`retry`, …). */
+  action: 'approve' | 'reject' | 'decide' | 'abort';
+  /** Gate id (`wave-2`, `service-api`), the decision (`retry`, …), or for abort `rollback` / `no-rollback`. */
   target: string;
   /** When it was signed (ISO). */
   at: string;
@@ -30,11 +30,34 @@ export function signApproval(s: Omit<ApprovalStatement, 'type'>, key: SigningKey
   return signSshsig(approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...s }), NAMESPACES.approval, key);
 }
 
+/**
+ * How old a signed answer may be when the run receives it, and how far ahead of the run's clock
+ * its time may be (the operator's clock against the workflow's). A captured answer cannot be
+ * replayed later (a `decide retry` at the next decision of the same run, say), and a
+ * pre-dated one cannot be held back for later either.
+ */
+export const APPROVAL_MAX_AGE_MS = 10 * 60_000;
+export const APPROVAL_MAX_SKEW_MS = 5 * 60_000;
+
+/** Why an answer signed at `at` is not taken at `nowMs`, or undefined. */
+export function approvalAgeProblem(at: string, nowMs: number): string | undefined {
+  const signedMs = Date.parse(at);
+  if (!Number.isFinite(signedMs)) return `its time ${JSON.stringify(at)} is not an ISO date`;
+  if (nowMs - signedMs > APPROVAL_MAX_AGE_MS) return `signed at ${at}, more than ${APPROVAL_MAX_AGE_MS / 60_000} minutes before the run received it (sign a new one)`;
+  if (signedMs - nowMs > APPROVAL_MAX_SKEW_MS) return `signed at ${at}, more than ${APPROVAL_MAX_SKEW_MS / 60_000} minutes after the run's time ${new Date(nowMs).toISOString()} (check the signer's clock)`;
+  return undefined;
+}
+
 export type ApprovalCheck = { ok: true; name: string; fingerprint: string } | { ok: false; reason: string };
 
-/** Checks a signed answer: a good signature, by a listed approval key, whose name is the one claimed. */
-export function checkApproval(options: { signature?: string; statement: Omit<ApprovalStatement, 'type'>; claimed: string; approvers: ApproverKey[] }): ApprovalCheck {
+/**
+ * Checks a signed answer: a good signature, by a listed approval key, whose name is the one
+ * claimed, and — given `nowMs`, the run's time — neither too old nor from the future.
+ */
+export function checkApproval(options: { signature?: string; statement: Omit<ApprovalStatement, 'type'>; claimed: string; approvers: ApproverKey[]; nowMs?: number }): ApprovalCheck {
   if (!options.signature) return { ok: false, reason: `unsigned: this run accepts only answers signed by an approval key its signed plan lists (maestro ${options.statement.action} signs them)` };
+  const age = options.nowMs === undefined ? undefined : approvalAgeProblem(options.statement.at, options.nowMs);
+  if (age) return { ok: false, reason: age };
   const message = approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...options.statement });
   const check = verifySshsig(options.signature, message, NAMESPACES.approval);
   if (!check.ok) return { ok: false, reason: `bad signature: ${check.reason}` };

@@ -147,10 +147,16 @@ export interface AbortPayload {
   rollback?: boolean;
   by?: string;
   reason?: string;
+  /** A signed run with approval keys: SSHSIG over (run, plan hash, abort, rollback | no-rollback, time). */
+  signature?: string;
+  signedAt?: string;
 }
 export const abortPayload: PayloadSchema<AbortPayload & { rollback: boolean }> = {
-  fields: { rollback: { ...bool, fallback: true }, by: optional(text({ max: 200 })), reason: optional(text({ max: 2000 })) },
+  fields: { rollback: { ...bool, fallback: true }, by: optional(text({ max: 200 })), reason: optional(text({ max: 2000 })), signature, signedAt },
 };
+
+/** What a signed abort binds besides the run: whether it rolls back. */
+export const abortTarget = (rollback: boolean): string => (rollback ? 'rollback' : 'no-rollback');
 
 export type PausePayload = { by?: string } | undefined;
 export const pausePayload: PayloadSchema<{ by?: string }> = { fields: { by: optional(text({ max: 200 })) }, optional: true };

@@ -17,6 +17,8 @@ export interface SignPlanOptions {
   /** How long the signature lets steps start. */
   ttlMs: number;
   approvers?: ApproverKey[];
+  /** `maestro run --auto-approve`: the signer approves the plan's gates (see PlanStatement.autoApprove). */
+  autoApprove?: boolean;
 }
 
 /** Signs a plan for one run: the statement and its SSHSIG. */
@@ -32,6 +34,7 @@ export function signPlan(plan: NormalizedPlan, options: SignPlanOptions): PlanSi
     signedAt: new Date(options.nowMs).toISOString(),
     expiresAt: new Date(options.nowMs + options.ttlMs).toISOString(),
     approvers: options.approvers ?? [],
+    ...(options.autoApprove ? { autoApprove: true as const } : {}),
   };
   const text = canonicalJson(statement);
   return { statement: text, signature: signSshsig(text, NAMESPACES.plan, options.key) };

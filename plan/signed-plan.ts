@@ -37,6 +37,11 @@ export interface PlanStatement {
   /** No step (run, undo or check) starts after this. */
   expiresAt: string;
   approvers: ApproverKey[];
+  /**
+   * Signed with `--auto-approve`: the signer approves the plan's gates by signing it (counted as
+   * one approval by its key, under the plan's approver rules). Absent otherwise.
+   */
+  autoApprove?: true;
 }
 
 /** Travels in the run's input: the exact signed bytes (as text) and the armored SSHSIG. */
@@ -55,11 +60,23 @@ export interface ServiceLeaf {
   allowSelfApproval: boolean;
 }
 
+/** An accepted, signed `approve` of a gate, as the node re-checks it (plan/approval-signature.ts). */
+export interface SignedApproval {
+  /** Gate id (`wave-3`, `service-api`). */
+  gate: string;
+  /** The `at` the signature covers. */
+  signedAt: string;
+  /** Armored SSHSIG, namespace maestro-approval. */
+  signature: string;
+}
+
 /** Handed down to a service child and on to each of its activities. */
 export interface SignedService {
   plan: PlanSignature;
   leaf: ServiceLeaf;
   proof: ProofStep[];
+  /** The signed approvals of the gates that hold the service (absent when none are held or none were signed). */
+  approvals?: SignedApproval[];
 }
 
 export function planHash(plan: NormalizedPlan): string {

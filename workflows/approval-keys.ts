@@ -36,13 +36,15 @@ export class ApprovalKeys {
   }
 
   /** Checks a signed answer; throws a Refusal. Returns the key's name and fingerprint. */
-  check(action: 'approve' | 'reject' | 'decide', target: string, payload: { approver: string; signature?: string; signedAt?: string }): { name: string; fingerprint: string } {
+  check(action: 'approve' | 'reject' | 'decide' | 'abort', target: string, payload: { approver: string; signature?: string; signedAt?: string }): { name: string; fingerprint: string } {
     const statement = this.planStatement()!;
     const result = this.module().checkApproval({
       signature: payload.signature,
       statement: { runId: statement.runId, planHash: statement.planHash, action, target, at: payload.signedAt ?? '' },
       claimed: payload.approver,
       approvers: this.approvers,
+      // The workflow's clock: the time of this workflow task, the same when it replays.
+      nowMs: Date.now(),
     });
     if (!result.ok) throw new Refusal(`${action} ${target} by ${payload.approver} refused: ${result.reason}`);
     return result;

@@ -145,6 +145,10 @@ export class GateKeeper {
 
   approve(payload: ApprovePayload, via: AuditEntry['via']): GateProgress {
     const { gate, fingerprint } = this.checkApprove(payload);
+    // Kept for the node, which checks the approval itself before running a step behind this gate.
+    if (this.book.approvalKeys.enforced && payload.signature && payload.signedAt) {
+      this.book.gateApprovals.set(gate.id, [...(this.book.gateApprovals.get(gate.id) ?? []), { gate: gate.id, signedAt: payload.signedAt, signature: payload.signature }]);
+    }
     gate.approvals.push({ approver: payload.approver, at: now(), comment: payload.comment, ...(fingerprint ? { fingerprint } : {}) });
     this.record({ actor: payload.approver, action: 'approve', via, target: gate.id, comment: payload.comment, accepted: true, ...(fingerprint ? { fingerprint } : {}) });
     if (gate.approvals.length >= gate.minApprovals) this.decide(gate, 'approved', payload.approver);

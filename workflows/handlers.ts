@@ -1,5 +1,5 @@
 import { patched, setHandler } from '@temporalio/workflow';
-import { abortPayload, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload, type DecidePayload } from '../plan/messages';
+import { abortPayload, abortTarget, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload, type DecidePayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
 import { Refusal, type GateKeeper } from './gates';
@@ -142,7 +142,17 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
     const p = parsePayload(abortPayload, payload ?? {});
     if (!p.ok) return refuseSignal('abort', payload, new Refusal(p.reason));
     const actor = p.value.by ?? 'operator';
-    book.audit({ actor, action: 'abort', via: 'signal', accepted: true, comment: p.value.rollback ? 'with rollback' : 'without rollback' });
+    // A run that takes only signed answers takes only a signed abort (maestro-approval); the patch
+    // keeps runs that took an unsigned one before as they ran.
+    let signer: { fingerprint?: string } = {};
+    if (book.approvalKeys.enforced && patched(PATCHES.signedAbort)) {
+      try {
+        signer = { fingerprint: book.approvalKeys.check('abort', abortTarget(p.value.rollback), { approver: actor, signature: p.value.signature, signedAt: p.value.signedAt }).fingerprint };
+      } catch (err) {
+        return refuseSignal('abort', payload, err);
+      }
+    }
+    book.audit({ actor, action: 'abort', via: 'signal', accepted: true, comment: p.value.rollback ? 'with rollback' : 'without rollback', ...signer });
     controls.requestStop({ reason: `aborted by ${actor}${p.value.reason ? `: ${p.value.reason}` : ''}`, rollback: p.value.rollback, aborted: true });
   });
 }

@@ -38,4 +38,6 @@ export const PATCHES = {
   liveTuning: 'live-tuning',
   /** Services with `analysis:` start their background checks when they succeed; a failing one triggers onFailure. */
   backgroundChecks: 'background-checks',
+  /** A signed run with approval keys refuses (and records) an abort that is not signed by one of them. */
+  signedAbort: 'signed-abort',
 } as const;

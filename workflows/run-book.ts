@@ -9,7 +9,7 @@ import { secretEnvNames } from '../plan/secret-names';
 import { FINAL_RUN_STATES, isSettled, moveRun, moveService, type ServiceState } from '../plan/states';
 import { upgradePlan } from '../plan/upgrade';
 import type * as SignedPlanModule from '../plan/signed-plan';
-import type { PlanSignature, SignedService } from '../plan/signed-plan';
+import type { PlanSignature, SignedApproval, SignedService } from '../plan/signed-plan';
 import { ApprovalKeys } from './approval-keys';
 import type { NormalizedPlan } from '../plan/types';
 import type { AuditEntry, RunProgress, RunState, ServiceProgress } from './progress';
@@ -106,6 +106,11 @@ export class RunBook {
   private signed?: { get(name: string): SignedService | undefined };
   /** Who may answer this run, when it is signed (approval-keys.ts). */
   readonly approvalKeys: ApprovalKeys;
+  /**
+   * The signed approvals each gate accepted (gate id → approvals), written by the GateKeeper.
+   * Handed with the share of every service the gate holds: the node checks them itself.
+   */
+  readonly gateApprovals = new Map<string, SignedApproval[]>();
 
   /** The signed share of a service for a child's input; nothing for an unsigned run, so such inputs stay as they were. */
   signedArg(name: string): { signed?: SignedService } {
@@ -117,7 +122,10 @@ export class RunBook {
     const { signedServices } = require('../plan/signed-plan') as typeof SignedPlanModule;
     this.signed ??= signedServices(this.plan, this.input.signature);
     const signed = this.signed.get(name);
-    return signed ? { signed } : {};
+    if (!signed) return {};
+    const wave = this.waveOf.get(name);
+    const approvals = this.progress.gates.filter((g) => g.wave === wave || g.service === name).flatMap((g) => this.gateApprovals.get(g.id) ?? []);
+    return { signed: approvals.length ? { ...signed, approvals } : signed };
   }
 
   /** Something changed: wakes the main loop. */

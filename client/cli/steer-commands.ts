@@ -107,12 +107,13 @@ export const registerSteerCommands: CommandRegistrar = (program, ctx) => {
       .description('stop the run: in-flight services undo themselves, then every succeeded one is undone')
       .argument('<id>', 'run id')
       .option('--no-rollback', 'leave succeeded services as they are')
-      .option('--as <name>', 'recorded in the audit trail')
+      .option('--as <name>', 'recorded in the audit trail (a signed run takes the name from the key, and --as must match it)')
+      .option('--key <path>', 'ed25519 key that signs the abort (default: MAESTRO_KEY, else the local key)')
       .option('--reason <text>', 'recorded in the audit trail')
       .option('--json', 'print JSON'),
   ).action((runId: string, flags: SteerFlags) =>
     ctx.execute(() =>
-      abortCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, rollback: flags.rollback !== false, as: operator(flags), reason: flags.reason, json: flags.json }),
+      abortCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, rollback: flags.rollback !== false, as: flags.as, key: flags.key, reason: flags.reason, json: flags.json }),
     ),
   );
 };

@@ -35,7 +35,7 @@ export async function startRun(
 ): Promise<StartedRun> {
   const runId = options.id ?? uniqueSuffix(plan.name);
   const signing = options.signing === false ? undefined : (options.signing ?? { key: testIdentity().operator.signing });
-  const signature = options.signature ?? (signing && signPlan(plan, { runId: signing.runId ?? runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? 3_600_000, approvers: signing.approvers }));
+  const signature = options.signature ?? (signing && signPlan(plan, { runId: signing.runId ?? runId, key: signing.key, nowMs: Date.now(), ttlMs: signing.ttlMs ?? 3_600_000, approvers: signing.approvers, autoApprove: options.autoApprove }));
   const handle = await env.client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
     workflowId: runId,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,

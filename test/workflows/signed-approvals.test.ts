@@ -5,14 +5,16 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EXIT } from '../../client/exit-codes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
-import { progressQuery } from '../../workflows/messages';
+import { approveUpdate, progressQuery } from '../../workflows/messages';
+import { APPROVAL_MAX_AGE_MS, APPROVAL_MAX_SKEW_MS, signApproval } from '../../plan/approval-signature';
 import type { RunProgress } from '../../workflows/progress';
 import { fingerprint } from '../../trust/ssh-keys';
 import { maestro } from '../helpers/cli';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
-import { sshKeygen, type TestKey } from '../helpers/ssh-keys';
-import { testIdentity } from '../helpers/test-identity';
+import { signerLine, sshKeygen, writeTrustFile, type TestKey } from '../helpers/ssh-keys';
+import { testIdentity, testStepTrust } from '../helpers/test-identity';
+import { NAMESPACES } from '../../trust/allowed-signers';
 import { useTestCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
@@ -21,9 +23,6 @@ import { waitFor } from '../helpers/wait-for';
  * approval keys its signed plan carries. Real dev server, keys from ssh-keygen, the real CLI and
  * the real Temporal CLI.
  */
-let env: TestWorkflowEnvironment;
-useTestCluster((started) => ({ env } = started));
-
 const dir = tempDir('maestro-approvers-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const keys: Record<'opsLead' | 'dba' | 'mallory', TestKey> = {
@@ -31,6 +30,11 @@ const keys: Record<'opsLead' | 'dba' | 'mallory', TestKey> = {
   dba: sshKeygen(dir, 'dba'),
   mallory: sshKeygen(dir, 'mallory'),
 };
+// The nodes check a gate's approvals too (node-gates.test.ts): they trust the same approval keys.
+const nodeTrust = writeTrustFile(dir, [signerLine(testIdentity().operator, [NAMESPACES.plan, NAMESPACES.approval]), ...[keys.opsLead, keys.dba].map((k) => signerLine(k, [NAMESPACES.approval]))], 'node_signers');
+
+let env: TestWorkflowEnvironment;
+useTestCluster((started) => ({ env } = started), { cluster: { trust: testStepTrust(nodeTrust) } });
 const keyLine = (k: TestKey) => k.publicText.split(' ').slice(0, 2).join(' ');
 /** The approval keys a signed plan carries: the tester (who signs plans), ops-lead and dba — not mallory. */
 const approvers = () => [
@@ -124,6 +128,45 @@ describe('signed approvals (real dev server, ssh-keygen keys)', () => {
     const { outcome, progress: final } = await run.finished();
     expect(outcome.state).toBe('succeeded');
     expect(final.gates[0]?.approvals.map((a) => a.approver)).toEqual(['ops-lead', 'dba']);
+  });
+
+  it('a signed approval too old or from the future is refused (10 minutes back, 5 minutes ahead); a fresh one is taken', async () => {
+    const { run, log } = await gatedRun('approve-age');
+    const planHash = (await progress(run)).signed!.planHash;
+    const send = (offsetMs: number) => {
+      const signedAt = new Date(Date.now() + offsetMs).toISOString();
+      const signature = signApproval({ runId: run.runId, planHash, action: 'approve', target: 'wave-2', at: signedAt }, keys.opsLead.signing);
+      // The refusal's reason is the update failure's cause.
+      return run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'ops-lead', signature, signedAt }] }).then(
+        () => 'accepted',
+        (err: Error) => (err.cause as Error | undefined)?.message ?? err.message,
+      );
+    };
+    expect(await send(-(APPROVAL_MAX_AGE_MS + 60_000))).toMatch(/approve wave-2 by ops-lead refused: signed at \S+, more than 10 minutes before the run received it/);
+    expect(await send(APPROVAL_MAX_SKEW_MS + 60_000)).toMatch(/approve wave-2 by ops-lead refused: signed at \S+, more than 5 minutes after the run's time/);
+    expect((await progress(run)).gates[0]).toMatchObject({ state: 'open', approvals: [] });
+    expect(logLines(log)).toHaveLength(1);
+    // Within the window (a minute old): taken.
+    expect(await send(-60_000)).toBe('accepted');
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+  });
+
+  it('abort is signed too: an unsigned abort signal from the Temporal CLI is refused and recorded, `maestro abort` with an approval key stops the run', async () => {
+    const { run, log } = await gatedRun('abort-signed');
+    await promisify(execFile)(resolveTemporalBinary('cli'), ['workflow', 'signal', '--address', env.address, '--workflow-id', run.runId, '--name', 'abort', '--input', '{"rollback":true,"by":"ops-lead"}']);
+    const refused = await waitFor('the refusal to be recorded', async () => (await progress(run)).audit.find((e) => e.action === 'abort'));
+    expect(refused).toMatchObject({ actor: 'ops-lead', via: 'signal', accepted: false, reason: expect.stringMatching(/abort rollback by ops-lead refused: unsigned/) });
+    expect((await progress(run)).state).toBe('awaiting-approval');
+    // Signed, but the name is not the key's: refused the same way.
+    expect((await cli('abort', run.runId, '--as', 'ops-lead', '--key', keys.dba.path)).code).toBe(EXIT.ok);
+    await waitFor('the second refusal', async () => (await progress(run)).audit.filter((e) => e.action === 'abort').length === 2);
+    expect((await progress(run)).audit.filter((e) => e.action === 'abort').map((e) => e.accepted)).toEqual([false, false]);
+    const aborted = await cli('abort', run.runId, '--key', keys.opsLead.path, '--reason', 'stop');
+    expect({ code: aborted.code, err: aborted.err }).toEqual({ code: EXIT.ok, err: '' });
+    const { outcome, progress: final } = await run.finished();
+    expect(outcome.state).toBe('aborted');
+    expect(logLines(log)).toHaveLength(1);
+    expect(final.audit.filter((e) => e.action === 'abort').at(-1)).toMatchObject({ actor: 'ops-lead', accepted: true, fingerprint: fingerprint(keys.opsLead.signing.publicKey) });
   });
 
   it('reject and decide are signed the same way; an unsigned reject signal is refused', async () => {
