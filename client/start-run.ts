@@ -2,7 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { ORCHESTRATOR_TASK_QUEUE } from '../plan/task-queues';
 import { runIdProblem } from '../plan/limits';
 import { signPlan } from '../plan/sign-plan';
-import type { ApproverKey } from '../plan/signed-plan';
+import { parseStatement, type ApproverKey, type PlanSignature } from '../plan/signed-plan';
+import { fingerprint } from '../trust/ssh-keys';
 import type { NormalizedPlan } from '../plan/types';
 import type { SigningKey } from '../trust/sshsig';
 import type { deploymentWorkflow } from '../workflows/deployment';
@@ -45,6 +46,12 @@ export function checkedRunId(plan: NormalizedPlan, id?: string): string {
   return runId;
 }
 
+/** The Web UI's word on who signed the run (its details): the key's fingerprint and the expiry. */
+function signedDetails(signing: StartRunOptions['signing'], signature: PlanSignature | undefined): string {
+  if (!signing || !signature) return 'Unsigned: node workers with a trust file refuse its steps.';
+  return `Signed by key ${fingerprint(signing.key.publicKey)} (maestro-plan), valid until ${parseStatement(signature.statement).expiresAt}.`;
+}
+
 /** How long a plan signature lets steps start: a week, beyond the longest gate timeouts in use. */
 export const DEFAULT_SIGNATURE_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -71,7 +78,7 @@ export async function startDeployment(client: Client, plan: NormalizedPlan, opti
         ...(indexServices ? [{ key: SEARCH_ATTRIBUTES.services, value: services }] : []),
       ],
       staticSummary: options.summary ?? `${plan.name}: ${plan.services.length} services, ${plan.strategy.mode} mode, onFailure ${plan.strategy.onFailure}`,
-      staticDetails: options.details ?? `Plan \`${plan.source}\`, started by ${options.startedBy}.`,
+      staticDetails: `${options.details ?? `Plan \`${plan.source}\`, started by ${options.startedBy}.`}\n\n${signedDetails(signing, signature)}`,
     });
     return { runId, handle };
   } catch (err) {

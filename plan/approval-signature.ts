@@ -74,6 +74,17 @@ export function checkApproval(options: { signature?: string; statement: Omit<App
   return { ok: true, name: listed.name, fingerprint: fp };
 }
 
+/** The name an approval key is listed under, by fingerprint (the plan signer's name, when it is one). */
+export function approverNamed(approvers: ApproverKey[], fp: string): string | undefined {
+  return approvers.find((a) => {
+    try {
+      return fingerprint(parsePublicKeyText(a.key)) === fp;
+    } catch {
+      return false;
+    }
+  })?.name;
+}
+
 /** The fingerprint of the key that signed a plan (for allowSelfApproval: false). */
 export function signerFingerprint(planSignature: string): string | undefined {
   try {

@@ -56,6 +56,12 @@ export class ApprovalKeys {
     return this.starter ?? undefined;
   }
 
+  /** The plan signer's name, when its key is one of the run's approval keys (else only its fingerprint is known). */
+  starterName(): string | undefined {
+    const fp = this.starterFingerprint();
+    return fp && this.approvers.length ? this.module().approverNamed(this.approvers, fp) : undefined;
+  }
+
   private module(): typeof ApprovalSignatureModule {
     // Required, not imported: ed25519 would otherwise be evaluated in every workflow's context
     // (each service child too); only a parent checking an answer needs it.

@@ -153,7 +153,7 @@ export interface RunProgress {
   /** Steps whose undo kept failing during a rollback. */
   rollbackFailures: RollbackFailure[];
   /** A signed run: what the signature binds, who signed the plan, and whether answers must be signed. */
-  signed?: { planHash: string; expiresAt: string; fingerprint?: string; approvalKeys: string[] };
+  signed?: { planHash: string; expiresAt: string; fingerprint?: string; approvalKeys: string[]; signer?: string };
 }
 
 /** A step that completed and how to undo it; kept by the saga (the command from the plan). */

@@ -99,7 +99,14 @@ export class RunBook {
     };
     const statement = this.approvalKeys.planStatement();
     if (statement) {
-      this.progress.signed = { planHash: statement.planHash, expiresAt: statement.expiresAt, fingerprint: this.approvalKeys.starterFingerprint(), approvalKeys: this.approvalKeys.approvers.map((a) => a.name) };
+      const signer = this.approvalKeys.starterName();
+      this.progress.signed = {
+        planHash: statement.planHash,
+        expiresAt: statement.expiresAt,
+        fingerprint: this.approvalKeys.starterFingerprint(),
+        approvalKeys: this.approvalKeys.approvers.map((a) => a.name),
+        ...(signer ? { signer } : {}),
+      };
     }
   }
 

@@ -14,6 +14,7 @@ function table(header: string[], rows: string[][]): string[] {
 export function renderRunReport(r: RunReport): string {
   const out = [`# Run ${r.runId} — ${r.state}`, ''];
   out.push(`- plan: **${r.plan}**, started by ${r.startedBy ?? 'unknown'} at ${r.startedAt}${r.endedAt ? `, ended ${r.endedAt}` : ' (still going)'}`);
+  out.push(`- ${r.signature}`);
   out.push(`- duration (makespan): **${d(r.durationMs)}**`);
   if (r.failure) out.push(`- failure: ${oneLine(r.failure)}`);
   if (r.criticalPath) {

@@ -3,7 +3,7 @@ import { tuningLine } from '../../plan/tuning';
 import { analysisLabel, decisionSubject } from '../../plan/analysis';
 import type { AnalysisProgress, RunProgress, ServiceProgress } from '../../workflows/progress';
 import { auditLine } from '../run/events';
-import { readGate, runEnded, shownWave } from '../run/view';
+import { readGate, runEnded, shownWave, signatureLine } from '../run/view';
 
 const duration = (from?: string, to?: string): string => {
   if (!from) return '';
@@ -31,7 +31,7 @@ function analysisLines(a: AnalysisProgress): string {
 
 /** The human view of `maestro status`. */
 export function renderStatus(p: RunProgress): string {
-  const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${shownWave(p)}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`];
+  const lines = [`run ${p.runId} (plan ${p.plan}): ${p.state} — wave ${shownWave(p)}/${p.waves.length}, ${duration(p.startedAt, p.endedAt)}`, signatureLine(p.signed)];
   p.waves.forEach((wave, i) => {
     lines.push(`wave ${i + 1}`);
     for (const name of wave) lines.push(serviceLine(p.services[name]!));

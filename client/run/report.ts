@@ -2,6 +2,7 @@ import { criticalPath } from '../../plan/graph';
 import type { ServiceState } from '../../plan/scheduling';
 import type { NormalizedPlan } from '../../plan/types';
 import type { AuditEntry, RollbackFailure, RunProgress, RunState, StepState } from '../../workflows/progress';
+import { signatureLine } from './view';
 
 /** The completion report of one run (`maestro report <id>`); plain JSON. */
 export interface RunReport {
@@ -9,6 +10,8 @@ export interface RunReport {
   plan: string;
   state: RunState;
   startedBy?: string;
+  /** Who signed the plan (signatureLine). */
+  signature: string;
   startedAt: string;
   endedAt?: string;
   /** Start to end: the actual makespan. Undefined while the run goes on. */
@@ -96,6 +99,7 @@ export function buildRunReport(p: RunProgress, plan?: Pick<NormalizedPlan, 'serv
     plan: p.plan,
     state: p.state,
     startedBy: p.startedBy,
+    signature: signatureLine(p.signed),
     startedAt: p.startedAt,
     endedAt: p.endedAt,
     durationMs,

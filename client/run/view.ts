@@ -47,3 +47,13 @@ export type ReadProgress = Omit<RunProgress, 'gates'> & { gates: (Omit<GateProgr
 export function readableProgress(p: RunProgress): ReadProgress {
   return { ...p, gates: p.gates.map((g) => ({ ...g, state: readGate(p, g).state })) };
 }
+
+/**
+ * Who signed the run, as status, report and the live line say it: the signer's name (when its key
+ * is one of the run's approval keys) and the key's fingerprint, or that the run is unsigned.
+ */
+export function signatureLine(signed: RunProgress['signed']): string {
+  if (!signed) return 'unsigned (node workers with a trust file refuse its steps)';
+  const who = signed.signer ? `${signed.signer} (${signed.fingerprint ?? 'key unknown'})` : (signed.fingerprint ?? 'an unreadable key');
+  return `signed by ${who}, valid until ${signed.expiresAt}${signed.approvalKeys.length ? `; answers signed by ${signed.approvalKeys.join(', ')}` : ''}`;
+}

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { promisify } from 'node:util';
 import { EXIT } from '../../client/exit-codes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
@@ -62,8 +64,20 @@ test('a plain `maestro run` against `maestro dev` runs signed with the local key
   const status = await cli('status', 'local-signed-1', '--json');
   const key = readFileSync(join(home, 'keys', 'id_ed25519.pub'), 'utf8');
   const fingerprint = await promisify(execFile)('ssh-keygen', ['-l', '-f', join(home, 'keys', 'id_ed25519.pub')]);
+  const fp = fingerprint.stdout.split(' ')[1]!;
   expect(key).toMatch(/^ssh-ed25519 /);
-  expect(status.out).toContain(fingerprint.stdout.split(' ')[1]!);
+  expect(status.out).toContain(fp);
+  // The signer, by name and fingerprint, in the text status, the report and the Web UI's details.
+  const me = userInfo().username;
+  expect((await cli('status', 'local-signed-1')).out).toContain(`signed by ${me} (${fp}), valid until `);
+  expect((await cli('report', 'local-signed-1')).out).toContain(`- signed by ${me} (${fp}), valid until `);
+  const connection = await Connection.connect({ address });
+  try {
+    const details = await new Client({ connection }).workflow.getHandle('local-signed-1').describe();
+    expect(await details.staticDetails()).toContain(`Signed by key ${fp} (maestro-plan), valid until `);
+  } finally {
+    await connection.close();
+  }
 }, 60_000);
 
 test('a key the local trust file does not list: its run starts, and runs nothing', async () => {
