@@ -33,6 +33,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** What the node workers may run. Default: steps signed by the test identity (test-identity.ts). */
   trust?: StepTrust;
+  /** Start the orchestrator worker. Default true; false leaves the orchestrator queue to the test's own worker. */
+  orchestrator?: boolean;
 }
 
 /** Key of a node's liveness worker in `TestCluster.workers` (`/` is in no node name). */
@@ -56,8 +58,10 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     launch(node, stepWorker);
     launch(livenessKey(node), await createNodeLivenessWorker({ connection, namespace, node, stepWorker, dataConverter }));
   };
-  const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
-  launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter, env: { ...process.env, ...options.secrets } }));
+  if (options.orchestrator !== false) {
+    const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
+    launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter, env: { ...process.env, ...options.secrets } }));
+  }
   for (const node of options.nodes ?? DEFAULT_NODE_NAMES) await startNode(node);
   const stop = async (name: string) => {
     const worker = workers.get(name);
