@@ -181,6 +181,49 @@ describe('record replay histories', () => {
     await save(env.client, run, 'signed-approval', 'a signed run (plan signature, service proofs on every step); an unsigned approve signal refused, then an approval signed by a key the plan lists');
   });
 
+  it('signed gate approvals: the service behind the gate carries the signed approval to its node', async () => {
+    const operator = testIdentity().operator;
+    const approverKeys = [{ name: 'tester', key: operator.publicText.split(' ').slice(0, 2).join(' ') }];
+    const log = join(tempDir(), 'log');
+    const p = plan('signed-gate-approvals', {
+      approvals: { gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: { first: { node: 'macpro51', steps: [step(log, 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(log, 'x')] } },
+    });
+    const run = await startRun(env, p, { signing: { key: operator.signing, approvers: approverKeys, ttlMs: 3_600_000 } });
+    const open = await waitFor('the gate to open', async () => {
+      const progress = await run.handle.query(progressQuery);
+      return progress.gates[0]?.state === 'open' && progress;
+    });
+    const signedAt = new Date().toISOString();
+    const signature = signApproval({ runId: run.runId, planHash: open.signed!.planHash, action: 'approve', target: 'wave-2', at: signedAt }, operator.signing);
+    await run.handle.executeUpdate(approveUpdate, { args: [{ approver: 'tester', wave: 2, signature, signedAt }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    expect(logLines(log)).toHaveLength(2);
+    await save(env.client, run, 'signed-gate-approvals', "a signed run with approval keys: a signed approval by update; second's child input carries it (signed.approvals) and its node checks it before running");
+  });
+
+  it('signed abort: an unsigned abort signal refused, then a signed one rolls the run back', async () => {
+    const operator = testIdentity().operator;
+    const approverKeys = [{ name: 'tester', key: operator.publicText.split(' ').slice(0, 2).join(' ') }];
+    const log = join(tempDir(), 'log');
+    const p = plan('signed-abort', {
+      approvals: { gates: [{ beforeWave: 2, timeout: '24h' }] },
+      services: { first: { node: 'macpro51', steps: [step(log, 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(log, 'x')] } },
+    });
+    const run = await startRun(env, p, { signing: { key: operator.signing, approvers: approverKeys, ttlMs: 3_600_000 } });
+    const open = await waitFor('the gate to open', async () => {
+      const progress = await run.handle.query(progressQuery);
+      return progress.gates[0]?.state === 'open' && progress;
+    });
+    await run.handle.signal(abortSignal, { rollback: true, by: 'tester', reason: 'unsigned' });
+    await waitFor('the refusal', async () => (await run.handle.query(progressQuery)).audit.some((e) => e.action === 'abort' && !e.accepted));
+    const signedAt = new Date().toISOString();
+    const signature = signApproval({ runId: run.runId, planHash: open.signed!.planHash, action: 'abort', target: 'rollback', at: signedAt }, operator.signing);
+    await run.handle.signal(abortSignal, { rollback: true, by: 'tester', reason: 'signed', signature, signedAt });
+    expect((await run.finished()).outcome.state).toBe('aborted');
+    await save(env.client, run, 'signed-abort', 'a signed run with approval keys (patch signed-abort): an unsigned abort signal refused and recorded, then a signed abort; first is undone');
+  });
+
   it('pause on failure: the operator decides to retry', async () => {
     const dir = tempDir();
     const fixed = join(dir, 'fixed');

@@ -45,13 +45,18 @@ describe('replay of recorded histories', () => {
       'pause-decision',
       'rollback-incomplete',
       'rollback',
+      'signed-abort',
       'signed-approval',
+      'signed-gate-approvals',
       'success',
       'tune',
     ]);
     for (const s of scenarios) expect(new Set(s.workflows.map((w) => w.workflowType)).has('deploymentWorkflow')).toBe(true);
     // The notification children replay too: gate-opened, rollback-started, rollback-finished.
     expect(scenarios.find((s) => s.scenario === 'notify')!.workflows.filter((w) => w.workflowType === 'notifyWorkflow')).toHaveLength(3);
+    // A gated service's child input carries the gate's signed approvals (the node checks them).
+    const gated = scenarios.find((s) => s.scenario === 'signed-gate-approvals')!.workflows.find((w) => w.workflowId.endsWith('/second'))!;
+    expect(JSON.stringify(startInput(gated))).toMatch(/"approvals":\[\{"gate":"wave-2","signedAt":"[^"]+","signature":"-----BEGIN SSH SIGNATURE-----/);
   });
 
   it.each([
@@ -61,6 +66,7 @@ describe('replay of recorded histories', () => {
     ['tune', PATCHES.liveTuning],
     ['history-limit', PATCHES.stopBeforeHistoryLimit],
     ['malformed-pause', PATCHES.refuseMalformedPause],
+    ['signed-abort', PATCHES.signedAbort],
   ])('%s went down the path of patch %s', (name, patch) => {
     expect(patchMarkers(scenarios.find((s) => s.scenario === name)!)).toContain(patch);
   });
@@ -89,6 +95,13 @@ describe('replay of recorded histories', () => {
     expect(byType('serviceWorkflow').map((r) => r.error)).toEqual([undefined, undefined, undefined]);
   }, 90_000);
 });
+
+/** The decoded input of a recorded workflow (plain JSON payloads: these scenarios are recorded without a payload key). */
+function startInput(w: RecordedScenario['workflows'][number]): unknown {
+  type Started = { workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data?: string }> } } };
+  const data = (w.history as { events?: Started[] }).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? '';
+  return JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown;
+}
 
 /** The patch ids a scenario's histories recorded markers for (`patched()` returned true there). */
 function patchMarkers(scenario: RecordedScenario): string[] {
