@@ -2,6 +2,7 @@ import type { CommandRegistrar } from './context';
 import { settingsFromFlags, withConnectionFlags, type ConnectionFlags } from './connection-flags';
 import { runCommand } from '../commands/run';
 import { statusCommand } from '../commands/status';
+import { verifyCommand } from '../commands/verify';
 import { durationFlag } from './flags';
 
 interface RunFlags extends ConnectionFlags {
@@ -18,7 +19,7 @@ interface RunFlags extends ConnectionFlags {
   expires?: string;
 }
 
-/** `run` and `status`: start a run and look at it. */
+/** `run`, `status` and `verify`: start a run, look at it, re-check its signatures. */
 export const registerRunCommands: CommandRegistrar = (program, ctx) => {
   withConnectionFlags(
     program
@@ -46,5 +47,16 @@ export const registerRunCommands: CommandRegistrar = (program, ctx) => {
     program.command('status').description("a run's state: waves, services, steps, gates, audit").argument('<id>', 'run id').option('--json', 'print the progress as JSON'),
   ).action((runId: string, flags: ConnectionFlags & { json?: boolean }) =>
     ctx.execute(() => statusCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, json: flags.json })),
+  );
+
+  withConnectionFlags(
+    program
+      .command('verify')
+      .description("re-check every signature in a run's history (the plan's, each signed answer's) against a trust file; exit 3 if any is not ok")
+      .argument('<id>', 'run id')
+      .option('--trust <file>', 'trust file (allowed_signers) to check against (default: MAESTRO_TRUST, else the local one)')
+      .option('--json', 'print JSON'),
+  ).action((runId: string, flags: ConnectionFlags & { trust?: string; json?: boolean }) =>
+    ctx.execute(() => verifyCommand({ output: ctx.output, connection: settingsFromFlags(flags), runId, trust: flags.trust, json: flags.json })),
   );
 };

@@ -45,6 +45,7 @@ const commands: Array<{ name: string; argv: (conn: string[]) => string[]; main: 
   { name: 'watch', argv: (c) => ['watch', 'r1', ...c], main: false },
   { name: 'list', argv: (c) => ['list', ...c], main: false },
   { name: 'report', argv: (c) => ['report', 'r1', ...c], main: false },
+  { name: 'verify', argv: (c) => ['verify', 'r1', ...c], main: false },
   { name: 'nodes', argv: (c) => ['nodes', ...c], main: false },
   { name: 'approve', argv: (c) => ['approve', 'r1', '--as', 'ops', ...c], main: false },
   { name: 'reject', argv: (c) => ['reject', 'r1', '--as', 'ops', '--reason', 'no', ...c], main: false },
