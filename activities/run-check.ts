@@ -75,6 +75,10 @@ export function createRunCheck(deps: ResolvedDeps) {
     let good = 0;
     let bad = 0;
     let lastObservation = '';
+    /** What the last metric query returned. */
+    let values: number[] | undefined;
+    const query = 'prometheus' in check && check.prometheus ? check.prometheus.query : undefined;
+    const snapshot = (): RunCheckHeartbeat => ({ probes, lastObservation, ...(query === undefined ? {} : { query }), ...(values ? { values } : {}) });
     let lastInconclusive = false;
     /** Inconclusive probes in a row (metric checks). */
     let unsure = 0;
@@ -88,12 +92,12 @@ export function createRunCheck(deps: ResolvedDeps) {
     // Between probes too: with a long interval, a per-probe heartbeat alone could outlast the
     // heartbeat timeout, and cancellation would not arrive until the next probe.
     const heartbeater = new Heartbeater(
-      () => ctx.heartbeat({ probes, lastObservation } satisfies RunCheckHeartbeat),
+      () => ctx.heartbeat(snapshot()),
       deps.heartbeatIntervalMs,
       0,
     );
     const timedOut = (): ApplicationFailure => {
-      const details: RunCheckHeartbeat = { probes, lastObservation };
+      const details: RunCheckHeartbeat = snapshot();
       log.warn(details, 'check timed out');
       // Still inconclusive at the deadline: a failure of its own type, never a pass.
       if (lastInconclusive) {
@@ -116,18 +120,19 @@ export function createRunCheck(deps: ResolvedDeps) {
         if (result.timedOut && probeTimeoutMs < deps.probeTimeoutMs && probes > 0) throw timedOut();
         probes += 1;
         lastObservation = result.observation;
+        values = result.values;
         lastInconclusive = result.inconclusive === true;
         good = result.ok ? good + 1 : 0;
         bad = result.ok ? 0 : lastInconclusive && !inconclusiveIsBad ? bad : bad + 1;
         unsure = lastInconclusive ? unsure + 1 : 0;
-        const details: RunCheckHeartbeat = { probes, lastObservation };
+        const details: RunCheckHeartbeat = snapshot();
         heartbeater.poke();
         log.debug(details, 'probe');
 
         if (good >= check.successes) {
           const passedAfterMs = Date.now() - started;
           log.info({ probes, passedAfterMs, lastObservation }, 'check passed');
-          return { probes, passedAfterMs, lastObservation, node: deps.nodeName, attempt: ctx.info.attempt };
+          return { probes, passedAfterMs, lastObservation, ...(values ? { values } : {}), node: deps.nodeName, attempt: ctx.info.attempt };
         }
         if (inconclusive === 'pause' && unsure >= check.failures) {
           log.warn(details, 'check inconclusive');

@@ -86,6 +86,8 @@ export interface CheckResult {
   /** From the start of the activity to the last good probe. */
   passedAfterMs: number;
   lastObservation: string;
+  /** What the last metric query returned (at most 20 values). */
+  values?: number[];
   /** Node whose worker ran the probes. */
   node: string;
   /** Which attempt passed (1-based). */
@@ -96,6 +98,10 @@ export interface CheckResult {
 export interface RunCheckHeartbeat {
   probes: number;
   lastObservation: string;
+  /** A metric check's query as sent. */
+  query?: string;
+  /** What the last metric query returned (at most 20 values). */
+  values?: number[];
 }
 
 export interface RunBackgroundCheckInput {

@@ -5,7 +5,7 @@ import { analysesHoldRun, analysisEndsAt, analysisLabel, type AnalysisVerdict } 
 import { LIMITS } from '../plan/limits';
 import { nodeTaskQueue } from '../plan/task-queues';
 import type { BackgroundCheck, MetricCondition } from '../plan/types';
-import { idempotencyKey } from './ids';
+import { analysisActivityPrefix, idempotencyKey } from './ids';
 import type { AnalysisProgress } from './progress';
 import { now, type RunBook } from './run-book';
 import { HEARTBEAT_TIMEOUT_MS } from './step-runner';
@@ -112,7 +112,7 @@ export class Analyses {
     const context = { plan: book.plan.name, runId: book.progress.runId, service, step: spec.name, phase: 'do' as const, idempotencyKey: `${idempotencyKey({ runId: book.progress.runId, service, step: spec.name, phase: 'do' })}@analysis`, ...book.secretEnv };
     const activities = proxyActivities<MaestroActivities>({
       taskQueue: nodeTaskQueue(node),
-      activityId: `analysis:${key}#${this.starts}`,
+      activityId: `${analysisActivityPrefix(service, spec.name)}${this.starts}`,
       startToCloseTimeout: spec.until.kind === 'window' ? spec.until.forMs + WINDOW_MARGIN_MS : LIMITS.durationMs,
       scheduleToStartTimeout: book.plan.strategy.nodeTimeoutMs,
       heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,

@@ -37,3 +37,8 @@ export function legacyUndoKey(undoWorkflowId: string, step: string): string {
 export function notifyWorkflowId(runId: string, executionRunId: string, n: number, event: string): string {
   return `${runId}/@notify/${executionRunId}/${n}-${event}`;
 }
+
+/** What every activity id of a background check starts with: `analysis:<service>/<name>#`, then the how-manieth start. */
+export function analysisActivityPrefix(service: string, name: string): string {
+  return `analysis:${service}/${name}#`;
+}

@@ -21,6 +21,10 @@ export interface StepProgress {
   startedAt?: string;
   endedAt?: string;
   lastLine?: string;
+  /** A metric check's query as sent to Prometheus. */
+  query?: string;
+  /** What a metric check's last query returned (at most 20 values). */
+  lastValues?: number[];
   error?: string;
   /** Set when the step's undo ran or failed. */
   undoError?: string;

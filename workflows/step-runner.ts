@@ -53,6 +53,8 @@ export class StepFailure extends Error {
     readonly outputTail?: string,
     /** The activity's ApplicationFailure type, when it raised one. */
     readonly type?: string,
+    /** What a metric check's last query returned. */
+    readonly values?: number[],
   ) {
     super(message);
     this.name = 'StepFailure';
@@ -93,8 +95,10 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
         await sleep(step.waitMs, { summary: `${ctx.service}/${step.name}: wait` });
         break;
       case 'check': {
+        if (step.check.kind === 'prometheus') progress.query = step.check.prometheus.query;
         const result = await whileNodeBusy(node, ctx, progress, () => activities(node, ctx, { ...common, timeoutMs: step.check.timeoutMs + CHECK_MARGIN_MS }).runCheck({ check: step.check, context, ...signedArg(ctx) }));
         progress.lastLine = result.lastObservation;
+        if (result.values) progress.lastValues = result.values;
         progress.attempts = result.attempt;
         break;
       }
@@ -112,7 +116,9 @@ export async function runStepOnNode(step: StepSpec, node: string, ctx: StepRunCo
     }
   } catch (err) {
     progress.attempts = attemptsOf(err, step.retry.maxAttempts);
-    throw toStepFailure(err, node);
+    const failure = toStepFailure(err, node);
+    if (failure instanceof StepFailure && failure.values) progress.lastValues = failure.values;
+    throw failure;
   }
 }
 
@@ -195,8 +201,8 @@ function toStepFailure(err: unknown, node: string): unknown {
     return new StepFailure(`node ${node} is down: no worker took the task within the node timeout`, true);
   }
   if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { outputTail?: string } | undefined;
-    return new StepFailure(cause.message, false, details?.outputTail, cause.type ?? undefined);
+    const details = cause.details?.[0] as { outputTail?: string; values?: number[] } | undefined;
+    return new StepFailure(cause.message, false, details?.outputTail, cause.type ?? undefined, Array.isArray(details?.values) ? details.values : undefined);
   }
   if (cause instanceof TimeoutFailure) {
     return new StepFailure(`timed out (${(cause.timeoutType ?? 'unknown').toLowerCase().replace(/_/g, '-')}) on ${node}`, false);

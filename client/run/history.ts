@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeArrayFromPayloads, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
-import type { CommandFailedDetails, RunCommandResult } from '../../activities';
+import type { BackgroundCheckHeartbeat, CommandFailedDetails, RunCommandResult } from '../../activities';
 import type { DeploymentInput } from '../../workflows/deployment';
-import { serviceWorkflowId } from '../../workflows/ids';
+import { analysisActivityPrefix, serviceWorkflowId } from '../../workflows/ids';
 import type { RunProgress } from '../../workflows/progress';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -70,13 +70,14 @@ export async function fetchStepOutput(client: Client, workflowId: string): Promi
  * records a step's last line when it ends, but a running activity heartbeats its last output line
  * and the server knows its attempt. Reads both from the service child's pending activities.
  */
-export async function liveStepDetails(client: Client, workflowId: string): Promise<{ lastLine?: string; attempts: number } | undefined> {
+export async function liveStepDetails(client: Client, workflowId: string): Promise<{ lastLine?: string; query?: string; values?: number[]; attempts: number } | undefined> {
   const description = await client.workflow.getHandle(workflowId).describe();
   const pending = description.raw.pendingActivities?.[0];
   if (!pending) return undefined;
   const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, pending.heartbeatDetails?.payloads);
   const lastLine = (details as { lastLine?: string; lastObservation?: string } | undefined)?.lastLine ?? (details as { lastObservation?: string } | undefined)?.lastObservation;
-  return { lastLine, attempts: pending.attempt ?? 1 };
+  const { values, query } = (details ?? {}) as { values?: unknown; query?: unknown };
+  return { lastLine, ...(typeof query === 'string' ? { query } : {}), ...(Array.isArray(values) ? { values: values as number[] } : {}), attempts: pending.attempt ?? 1 };
 }
 
 /**
@@ -84,6 +85,7 @@ export async function liveStepDetails(client: Client, workflowId: string): Promi
  * its heartbeats tell, written into `progress` (`watch` and `status` show them).
  */
 export async function withLiveSteps(client: Client, progress: RunProgress): Promise<void> {
+  await withLiveAnalyses(client, progress).catch(() => undefined);
   await Promise.all(
     Object.values(progress.services)
       .filter((s) => s.state === 'running')
@@ -93,6 +95,31 @@ export async function withLiveSteps(client: Client, progress: RunProgress): Prom
         if (!step || !live) return;
         step.attempts = Math.max(step.attempts, live.attempts);
         step.lastLine = live.lastLine ?? step.lastLine;
+        if (live.query !== undefined) step.query = live.query;
+        if (live.values) step.lastValues = live.values;
       }),
   );
+}
+
+/**
+ * The running background checks' latest probe — counts, observation and the values a metric
+ * query returned — from their heartbeats (the run's own pending activities), written into
+ * `progress.analyses`; the workflow records them only when a check ends.
+ */
+async function withLiveAnalyses(client: Client, progress: RunProgress): Promise<void> {
+  const running = (progress.analyses ?? []).filter((a) => a.state === 'running');
+  if (running.length === 0) return;
+  const description = await client.workflow.getHandle(progress.runId).describe();
+  for (const pending of description.raw.pendingActivities ?? []) {
+    const id = pending.activityId ?? '';
+    const analysis = running.find((a) => id.startsWith(analysisActivityPrefix(a.service, a.name)));
+    if (!analysis) continue;
+    const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, pending.heartbeatDetails?.payloads);
+    const beat = details as Partial<BackgroundCheckHeartbeat> | undefined;
+    if (typeof beat?.probes !== 'number') continue;
+    analysis.probes = beat.probes;
+    analysis.lastObservation = beat.lastObservation;
+    if (beat.values) analysis.lastValues = beat.values;
+    else delete analysis.lastValues;
+  }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { progressQuery } from '../../workflows/messages';
+import type { RunProgress } from '../../workflows/progress';
 import { maestro } from '../helpers/cli';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { killSpawned } from '../helpers/processes';
@@ -112,6 +113,27 @@ describe('background checks (real Prometheus, real dev server)', () => {
     expect(progress.analyses?.[0]?.state).toBe('skipped');
     expect(progress.audit).toEqual([expect.objectContaining({ actor: 'ops-lead', action: 'decide', target: 'skip', accepted: true })]);
     expect(logLines(log)).toEqual(['api deploy do macpro51', 'web deploy do macpro51', 'web soak do macpro51']);
+  });
+
+  it('status and status --json show a running check\'s query, condition and last values as data, from its heartbeats', async () => {
+    const log = join(tempDir(), 'log');
+    const webSteps = [{ name: 'soak', run: logStep(log, 'sleep 120') }];
+    const p = plan('bake-live', { prometheus: { url: prometheus.url, query: 'max(app_error_ratio)', failureCondition: '> 0.05' } }, webSteps, log);
+    const run = await startRun(env, p);
+    const json = await waitFor('status --json to show the last values', async () => {
+      const r = await cli('status', run.runId, '--json');
+      const analysis = (JSON.parse(r.out) as RunProgress).analyses?.[0];
+      return analysis?.lastValues && analysis;
+    });
+    expect(json).toMatchObject({ service: 'api', name: 'error-rate', state: 'running', query: 'max(app_error_ratio)', condition: 'bad when any value > 0.05', lastValues: [0.01], lastObservation: 'query max(app_error_ratio) = [0.01]: good (bad when any value > 0.05)' });
+    expect(json.probes).toBeGreaterThan(0);
+    const text = await cli('status', run.runId);
+    expect(text.out).toMatch(/background checks\n {2}api\/error-rate +running +macpro51 .* until the run ends\n {6}query max\(app_error_ratio\) \(bad when any value > 0\.05\) last values \[0\.01\]/);
+    expect((await cli('abort', run.runId, '--as', 'ops-lead')).code).toBe(0);
+    const { outcome, progress } = await run.finished();
+    expect(outcome.state).toBe('aborted');
+    // Stopped by the run's end, not passed: nothing judged it to the end.
+    expect(progress.analyses?.[0]?.state).toBe('stopped');
   });
 
   it('rolls the run back when the error ratio rises while a later wave runs: completed steps undone in reverse order', async () => {

@@ -98,6 +98,9 @@ describe('an inconclusive metric check (real Prometheus, real dev server)', () =
       return r.out.includes(line) && r;
     });
     expect(status.code).toBe(0);
+    // The same as data in status --json: the query as sent and the values it returned.
+    const json = JSON.parse((await cli('status', run.runId, '--json')).out) as { services: Record<string, { steps: Array<{ query?: string; lastValues?: number[] }> }> };
+    expect(json.services.api!.steps[0]).toMatchObject({ query: 'max(app_error_ratio)', lastValues: [0.01] });
     expect((await cli('abort', run.runId, '--as', 'ops-lead')).code).toBe(0);
     expect((await run.finished()).outcome.state).toBe('aborted');
   });
@@ -108,5 +111,8 @@ describe('an inconclusive metric check (real Prometheus, real dev server)', () =
     expect(outcome.state).toBe('rolled-back');
     expect(progress.pendingDecision).toBeUndefined();
     expect(progress.failure).toContain('inconclusive for 3000ms');
+    // Recorded by the service as data too: the query; no values, the result was empty.
+    expect(progress.services.api!.steps[1]).toMatchObject({ query: 'app_error_ratio{service="no-such"}' });
+    expect(progress.services.api!.steps[1]!.lastValues).toBeUndefined();
   });
 });

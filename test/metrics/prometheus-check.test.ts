@@ -45,6 +45,7 @@ it('passes while every value meets the condition, showing the resolved query and
   const result = await harness().runCheck(checkInput('query: "max(app_error_ratio)", failureCondition: "> 0.05"'));
   expect(result.probes).toBe(2);
   expect(result.lastObservation).toBe('query max(app_error_ratio) = [0.01]: good (bad when any value > 0.05)');
+  expect(result.values).toEqual([0.01]);
 });
 
 it('fails when the error ratio rises above the threshold', async () => {
@@ -52,6 +53,7 @@ it('fails when the error ratio rises above the threshold', async () => {
   const failure = await failureOf(harness().runCheck(checkInput('query: "max(app_error_ratio)", failureCondition: "> 0.05"')));
   expect(failure.type).toBe(FAILURE_TYPES.checkFailed);
   expect(failure.message).toContain('query max(app_error_ratio) = [0.2]: bad');
+  expect(failure.details).toEqual([expect.objectContaining({ query: 'max(app_error_ratio)', values: [0.2] })]);
   const success = await failureOf(harness().runCheck(checkInput('query: "app_error_ratio", successCondition: "<= 0.05"')));
   expect(success.message).toContain('= [0.2]: bad (success when every value <= 0.05)');
   await setRatio(0.01);
