@@ -1,4 +1,5 @@
-import { signApproval } from '../plan/approval-signature';
+import { signApproval, type ApprovalStatement } from '../plan/approval-signature';
+import type { RunProgress } from '../workflows/progress';
 import { progressQuery } from '../workflows/messages';
 import { InvalidInputError } from './errors';
 import { requireOperator } from './identity';
@@ -12,8 +13,8 @@ export interface SignedAnswer {
 }
 
 /**
- * Signs an answer (approve, reject, decide) when the run asks for signed answers: a signed run
- * whose plan lists approval keys. The key is `--key`, MAESTRO_KEY or the local one; the name is
+ * Signs an answer (approve, reject, decide, abort) or a live change (tune, override-freeze) when
+ * the run asks for signed answers: a signed run whose plan lists approval keys. The key is `--key`, MAESTRO_KEY or the local one; the name is
  * the key's unless `--as` says otherwise (the run refuses a name that is not the key's). `target`
  * resolves the gate from what the run shows open when the operator named none.
  */
@@ -21,10 +22,10 @@ export async function signAnswer(
   handle: DeploymentHandle,
   options: {
     runId: string;
-    action: 'approve' | 'reject' | 'decide' | 'abort';
+    action: ApprovalStatement['action'];
     as?: string;
     key?: string;
-    target: (openGates: string[]) => string | undefined;
+    target: (openGates: string[], progress: RunProgress) => string | undefined;
     /** Used as the name when the run takes unsigned answers and `--as` is not given (abort: the audit trail says `operator`). */
     unsignedName?: string;
   },
@@ -37,7 +38,10 @@ export async function signAnswer(
   }
   const operator = requireOperator({ key: options.key });
   const approver = options.as ?? operator.name;
-  const target = options.target(progress.gates.filter((g) => g.state === 'open').map((g) => g.id));
+  const target = options.target(
+    progress.gates.filter((g) => g.state === 'open').map((g) => g.id),
+    progress,
+  );
   // No target: the run refuses with its own reason (no gate open, several open).
   if (!target) return { approver };
   const signedAt = new Date().toISOString();

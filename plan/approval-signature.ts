@@ -17,8 +17,8 @@ export interface ApprovalStatement {
   runId: string;
   /** The signed plan's `planHash`. */
   planHash: string;
-  action: 'approve' | 'reject' | 'decide' | 'abort';
-  /** Gate id (`wave-2`, `service-api`), the decision (`retry`, …), or for abort `rollback` / `no-rollback`. */
+  action: 'approve' | 'reject' | 'decide' | 'abort' | 'tune' | 'override-freeze';
+  /** Gate id (`wave-2`, `service-api`), the decision (`retry`, …), for abort `rollback` / `no-rollback`, the live change (`max-parallel 1`) or the freeze (`freeze "…"`). */
   target: string;
   /** When it was signed (ISO). */
   at: string;
@@ -55,7 +55,7 @@ export type ApprovalCheck = { ok: true; name: string; fingerprint: string } | { 
  * claimed, and — given `nowMs`, the run's time — neither too old nor from the future.
  */
 export function checkApproval(options: { signature?: string; statement: Omit<ApprovalStatement, 'type'>; claimed: string; approvers: ApproverKey[]; nowMs?: number }): ApprovalCheck {
-  if (!options.signature) return { ok: false, reason: `unsigned: this run accepts only answers signed by an approval key its signed plan lists (maestro ${options.statement.action} signs them)` };
+  if (!options.signature) return { ok: false, reason: `unsigned: this run accepts only answers signed by an approval key its signed plan lists (maestro ${options.statement.action === 'override-freeze' ? 'approve --freeze' : options.statement.action} signs them)` };
   const age = options.nowMs === undefined ? undefined : approvalAgeProblem(options.statement.at, options.nowMs);
   if (age) return { ok: false, reason: age };
   const message = approvalMessage({ type: APPROVAL_STATEMENT_TYPE, ...options.statement });

@@ -91,8 +91,10 @@ export const rejectPayload: PayloadSchema<RejectPayload> = {
 export interface OverrideFreezePayload {
   approver: string;
   reason: string;
+  signature?: string;
+  signedAt?: string;
 }
-export const overrideFreezePayload: PayloadSchema<OverrideFreezePayload> = { fields: { approver, reason: text({ min: 1, max: 2000, trim: true }) } };
+export const overrideFreezePayload: PayloadSchema<OverrideFreezePayload> = { fields: { approver, reason: text({ min: 1, max: 2000, trim: true }), signature, signedAt } };
 
 /**
  * A live change to a running run (`maestro tune`): exactly one of the four settings. Flat on the
@@ -106,10 +108,12 @@ export interface TunePayload {
   includeNode?: string;
   pauseAfterWave?: number;
   comment?: string;
+  signature?: string;
+  signedAt?: string;
 }
 const nodeName = optional(text({ min: 1, max: 200, trim: true }));
 export const tunePayload: PayloadSchema<TunePayload> = {
-  fields: { approver, maxParallel: optional(positiveInt), excludeNode: nodeName, includeNode: nodeName, pauseAfterWave: optional(positiveInt), comment },
+  fields: { approver, maxParallel: optional(positiveInt), excludeNode: nodeName, includeNode: nodeName, pauseAfterWave: optional(positiveInt), comment, signature, signedAt },
 };
 
 export const DECISIONS = ['retry', 'skip', 'rollback', 'abort'] as const;

@@ -37,6 +37,12 @@ export function tuneChangeOf(payload: TunePayload): { ok: true; change: TuneChan
   return { ok: false, reason: `a tune changes exactly one of maxParallel, excludeNode, includeNode, pauseAfterWave; got ${changes.length ? changes.map(describeChange).join(', ') : 'none'}` };
 }
 
+/** What a signed tune signs: the change as the audit trail names it (`max-parallel 1`); empty when the payload asks for none or several (refused anyway). */
+export function tuneTarget(payload: TunePayload): string {
+  const asked = tuneChangeOf(payload);
+  return asked.ok ? describeChange(asked.change) : '';
+}
+
 /** What `decideTune` needs to know of the run. */
 export interface TuneRun {
   plan: Pick<NormalizedPlan, 'nodes' | 'services' | 'strategy'>;

@@ -131,3 +131,8 @@ export function windowDecision(nowMs: number, windows: readonly DeployWindow[], 
   if (windows.length === 0 || windows.some((w) => inWindow(nowMs, w))) return { open: true };
   return { open: false, kind: 'window', untilMs: Math.min(...windows.map((w) => nextOpening(nowMs, w))) };
 }
+
+/** How an override names the freeze it overrides: in the audit trail, and in what a signed override signs. */
+export function freezeTarget(reason: string): string {
+  return `freeze "${reason}"`;
+}

@@ -1,4 +1,5 @@
 import type * as ApprovalSignatureModule from '../plan/approval-signature';
+import type { ApprovalStatement } from '../plan/approval-signature';
 import type { ApproverKey, PlanSignature, PlanStatement } from '../plan/signed-plan';
 import { Refusal } from './refusal';
 
@@ -36,7 +37,7 @@ export class ApprovalKeys {
   }
 
   /** Checks a signed answer; throws a Refusal. Returns the key's name and fingerprint. */
-  check(action: 'approve' | 'reject' | 'decide' | 'abort', target: string, payload: { approver: string; signature?: string; signedAt?: string }): { name: string; fingerprint: string } {
+  check(action: ApprovalStatement['action'], target: string, payload: { approver: string; signature?: string; signedAt?: string }): { name: string; fingerprint: string } {
     const statement = this.planStatement()!;
     const result = this.module().checkApproval({
       signature: payload.signature,

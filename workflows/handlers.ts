@@ -1,4 +1,4 @@
-import { patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import { abortPayload, abortTarget, approvePayload, clip, decidePayload, overrideFreezePayload, parsePayload, pausePayload, rejectPayload, tunePayload, type DecidePayload } from '../plan/messages';
 import type { ServiceChildren } from './children';
 import type { Controls } from './controls';
@@ -17,7 +17,9 @@ import {
   rejectUpdate,
   resumeSignal,
 } from './messages';
+import { tuneTarget } from '../plan/tuning';
 import { PATCHES } from './patches';
+import type { AuditEntry } from './progress';
 import type { RunBook } from './run-book';
 import type { Tuner } from './tuning';
 import type { WindowKeeper } from './windows';
@@ -43,7 +45,7 @@ function actorOf(payload: unknown): string {
  */
 export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Controls, children: ServiceChildren, windows: WindowKeeper, tuner: Tuner): void {
   let refusedDropped = 0;
-  const refuseSignal = (action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort', payload: unknown, err: unknown) => {
+  const refuse = (action: AuditEntry['action'], via: AuditEntry['via'], payload: unknown, err: unknown) => {
     if (!(err instanceof Refusal)) throw err;
     const refused = book.progress.audit.filter((e) => !e.accepted).length;
     if (refused >= MAX_REFUSED_AUDIT_ENTRIES) {
@@ -51,7 +53,29 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
       book.progress.refusedNotRecorded = refusedDropped;
       return;
     }
-    gates.refuse({ actor: actorOf(payload), action, via: 'signal' }, clip(err.message));
+    gates.refuse({ actor: actorOf(payload), action, via }, clip(err.message));
+  };
+  const refuseSignal = (action: 'approve' | 'reject' | 'decide' | 'pause' | 'resume' | 'abort', payload: unknown, err: unknown) => refuse(action, 'signal', payload, err);
+
+  /**
+   * A signed run's live changes (tune, override-freeze) must be signed by one of its approval
+   * keys, like its answers. Checked in the handler, not the validator, so that a refused one —
+   * an unsigned update from the Temporal CLI, a key the plan does not list — is recorded in the
+   * audit trail; the update then fails with the reason. Returns the signing key's fingerprint.
+   */
+  const liveChangeSigner = (action: 'tune' | 'override-freeze', target: () => string, p: { approver: string; signature?: string; signedAt?: string }): { fingerprint?: string } => {
+    if (!book.approvalKeys.enforced || !patched(PATCHES.signedLiveChanges)) return {};
+    try {
+      const { fingerprint } = book.approvalKeys.check(action, target(), p);
+      const { approvals } = book.plan;
+      if (action === 'override-freeze' && !approvals.allowSelfApproval && fingerprint === book.approvalKeys.starterFingerprint()) {
+        throw new Refusal(`${p.approver}'s key (${fingerprint}) signed this run's plan and the plan does not allow self-approval`);
+      }
+      return { fingerprint };
+    } catch (err) {
+      refuse(action, 'update', p, err);
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'Refusal');
+    }
   };
 
   /** A signed run's decision must be signed by one of its approval keys (throws a Refusal). */
@@ -86,13 +110,24 @@ export function registerHandlers(book: RunBook, gates: GateKeeper, controls: Con
 
   setHandler(
     overrideFreezeUpdate,
-    (payload) => ({ accepted: true as const, freeze: windows.override(parsed(parsePayload(overrideFreezePayload, payload)), 'update') }),
+    (payload) => {
+      const p = parsed(parsePayload(overrideFreezePayload, payload));
+      const signer = liveChangeSigner('override-freeze', () => windows.overrideTarget(p), p);
+      return { accepted: true as const, freeze: windows.override(p, 'update', signer) };
+    },
     { validator: (payload) => void windows.validateOverride(parsed(parsePayload(overrideFreezePayload, payload))) },
   );
 
-  setHandler(tuneUpdate, (payload) => tuner.apply(parsed(parsePayload(tunePayload, payload))), {
-    validator: (payload) => void tuner.validate(parsed(parsePayload(tunePayload, payload))),
-  });
+  setHandler(
+    tuneUpdate,
+    (payload) => {
+      const p = parsed(parsePayload(tunePayload, payload));
+      return tuner.apply(p, liveChangeSigner('tune', () => tuneTarget(p), p));
+    },
+    {
+      validator: (payload) => void tuner.validate(parsed(parsePayload(tunePayload, payload))),
+    },
+  );
 
   setHandler(approveSignal, (payload) => {
     try {

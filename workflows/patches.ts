@@ -40,4 +40,6 @@ export const PATCHES = {
   backgroundChecks: 'background-checks',
   /** A signed run with approval keys refuses (and records) an abort that is not signed by one of them. */
   signedAbort: 'signed-abort',
+  /** A signed run with approval keys takes tune and override-freeze updates only when signed by one of them; others are recorded as refused. */
+  signedLiveChanges: 'signed-live-changes',
 } as const;

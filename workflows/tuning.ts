@@ -69,7 +69,7 @@ export class Tuner {
     return { change: asked.change, tuning: decision.tuning, summary: decision.summary };
   }
 
-  apply(payload: TunePayload): TuneResult {
+  apply(payload: TunePayload, signer: { fingerprint?: string } = {}): TuneResult {
     const { change, tuning, summary } = this.validate(payload);
     // The marker makes a tuned run's history say so; runs never tuned carry none.
     patched(PATCHES.liveTuning);
@@ -79,7 +79,7 @@ export class Tuner {
     for (const s of Object.values(book.progress.services)) {
       if (s.state === 'pending' || s.state === 'awaiting-approval') s.node = this.candidates(book.routes[s.name] ?? [])[0];
     }
-    book.audit({ actor: payload.approver, action: 'tune', via: 'update', target: describeChange(change), comment: payload.comment, accepted: true });
+    book.audit({ actor: payload.approver, action: 'tune', via: 'update', target: describeChange(change), comment: payload.comment, accepted: true, ...signer });
     book.setRunState(book.progress.state); // refreshes the Web UI's live line
     return { accepted: true, change: describeChange(change), summary, tuning };
   }

@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { OverrideFreezePayload } from '../plan/messages';
-import { windowDecision } from '../plan/windows';
+import { freezeTarget, windowDecision } from '../plan/windows';
 import { Refusal } from './gates';
 import { PATCHES } from './patches';
 import type { AuditEntry } from './progress';
@@ -61,11 +61,16 @@ export class WindowKeeper {
     return decision.kind === 'freeze' ? decision.index : -1;
   }
 
-  override(payload: OverrideFreezePayload, via: AuditEntry['via']): string {
+  /** What an override of the freeze holding the run now answers (`freeze "<reason>"`): the target a signed override signs. */
+  overrideTarget(payload: OverrideFreezePayload): string {
+    return freezeTarget(this.book.plan.schedule?.freezes[this.validateOverride(payload)]?.reason ?? '');
+  }
+
+  override(payload: OverrideFreezePayload, via: AuditEntry['via'], signer: { fingerprint?: string } = {}): string {
     const index = this.validateOverride(payload);
     const freeze = this.book.plan.schedule!.freezes[index]!;
     this.overridden.add(index);
-    this.book.audit({ actor: payload.approver, action: 'override-freeze', via, target: `freeze "${freeze.reason}"`, comment: payload.reason, accepted: true });
+    this.book.audit({ actor: payload.approver, action: 'override-freeze', via, target: freezeTarget(freeze.reason), comment: payload.reason, accepted: true, ...signer });
     this.timer?.scope.cancel();
     this.timer = undefined;
     return freeze.reason;

@@ -1,5 +1,6 @@
 import { approveUpdate, overrideFreezeUpdate } from '../../workflows/messages';
 import { userInfo } from 'node:os';
+import { freezeTarget } from '../../plan/windows';
 import { InvalidInputError } from '../errors';
 import { loadOperator } from '../identity';
 import type { ConnectionSettings } from '../../connection/settings';
@@ -44,10 +45,18 @@ export async function approveCommand(options: ApproveOptions): Promise<void> {
 async function overrideFreeze(options: ApproveOptions): Promise<void> {
   if (!options.reason?.trim()) throw new InvalidInputError('approve --freeze: --reason is required (it goes into the audit trail)');
   if (options.wave !== undefined || options.service !== undefined) throw new InvalidInputError('approve --freeze: a freeze is not a gate; leave out --wave and --service');
-  // Not signed (yet): the name is --as, else the signing key's, else the OS user.
-  const approver = options.as ?? loadOperator({ key: options.key })?.name ?? userInfo().username;
-  const result = await withRun(options.connection, options.runId, (handle) =>
-    refusedAsExit3(() => handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver, reason: options.reason! }] })),
-  );
+  const { approver, result } = await withRun(options.connection, options.runId, async (handle) => {
+    // A signed run takes an override signed like an answer, over the freeze it shows holding it;
+    // elsewhere the name is --as, else the signing key's, else the OS user.
+    const signed = await signAnswer(handle, {
+      runId: options.runId,
+      action: 'override-freeze',
+      as: options.as,
+      key: options.key,
+      unsignedName: loadOperator({ key: options.key })?.name ?? userInfo().username,
+      target: (_open, progress) => (progress.windowWait?.kind === 'freeze' ? freezeTarget(progress.windowWait.reason) : undefined),
+    });
+    return { approver: signed.approver, result: await refusedAsExit3(() => handle.executeUpdate(overrideFreezeUpdate, { args: [{ ...signed, reason: options.reason! }] })) };
+  });
   options.output.out(options.json ? JSON.stringify(result) : `freeze "${result.freeze}" overridden by ${approver}: new waves may start`);
 }

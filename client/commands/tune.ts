@@ -1,9 +1,10 @@
 import type { TunePayload } from '../../plan/messages';
-import { tuningLine } from '../../plan/tuning';
+import { tuneTarget, tuningLine } from '../../plan/tuning';
 import { tuneUpdate } from '../../workflows/messages';
 import type { ConnectionSettings } from '../../connection/settings';
 import { InvalidInputError } from '../errors';
 import type { Output } from '../output';
+import { signAnswer } from '../sign-answer';
 import { refusedAsExit3, withRun } from '../steer';
 
 /** Exactly one live change. */
@@ -13,8 +14,10 @@ export interface TuneOptions {
   output: Output;
   connection: ConnectionSettings;
   runId: string;
-  /** Who changes the run; checked against the plan's approvers like `decide`. */
-  as: string;
+  /** Who changes the run; checked against the plan's approvers like `decide`. Default: the signing key's name (required for a run that takes no signed answers). */
+  as?: string;
+  /** Signing key (`--key`, MAESTRO_KEY, else the local key); used when the run takes signed answers. */
+  key?: string;
   /** The flags given; exactly one setting is accepted. */
   settings: TuneSetting[];
   comment?: string;
@@ -34,7 +37,12 @@ export async function tuneCommand(options: TuneOptions): Promise<void> {
       'Each change is its own update and audit entry: run tune once per change.',
     );
   }
-  const payload: TunePayload = { approver: options.as, ...setting, ...(options.comment === undefined ? {} : { comment: options.comment }) };
-  const result = await withRun(options.connection, options.runId, (handle) => refusedAsExit3(() => handle.executeUpdate(tuneUpdate, { args: [payload] })));
+  const change: TunePayload = { approver: '', ...setting };
+  const result = await withRun(options.connection, options.runId, async (handle) => {
+    // A signed run takes a tune signed like an answer: over the change as the run names it.
+    const signed = await signAnswer(handle, { runId: options.runId, action: 'tune', as: options.as, key: options.key, target: () => tuneTarget(change) });
+    const payload: TunePayload = { ...change, ...signed, ...(options.comment === undefined ? {} : { comment: options.comment }) };
+    return refusedAsExit3(() => handle.executeUpdate(tuneUpdate, { args: [payload] }));
+  });
   options.output.out(options.json ? JSON.stringify(result) : [`${result.change}: ${result.summary}`, tuningLine(result.tuning) ?? 'tuned: back to the plan\'s settings'].join('\n'));
 }

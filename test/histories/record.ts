@@ -161,6 +161,30 @@ describe('record replay histories', () => {
     await save(env.client, run, 'freeze-override', 'a freeze holds wave 1 (patch deploy-windows); overridden by update with a reason; an always-open window');
   });
 
+  it('signed live changes: a signed run held by a freeze; an unsigned tune refused and recorded, a signed tune and a signed override accepted', async () => {
+    const operator = testIdentity().operator;
+    const approverKeys = [{ name: 'tester', key: operator.publicText.split(' ').slice(0, 2).join(' ') }];
+    const now = Date.now();
+    const p = plan('signed-live-changes', {
+      freezes: [{ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 48 * 3_600_000).toISOString(), reason: 'year-end' }],
+      services: { first: { node: 'macpro51', steps: [step(join(tempDir(), 'log'), 'x')] }, second: { node: 'macbook-air', dependsOn: ['first'], steps: [step(join(tempDir(), 'log'), 'x')] } },
+    });
+    const run = await startRun(env, p, { signing: { key: operator.signing, approvers: approverKeys, ttlMs: 3_600_000 } });
+    const held = await waitFor('the freeze to hold the run', async () => {
+      const progress = await run.handle.query(progressQuery);
+      return progress.windowWait?.kind === 'freeze' && progress;
+    });
+    await expect(run.handle.executeUpdate(tuneUpdate, { args: [{ approver: 'tester', maxParallel: 2 }] })).rejects.toThrow();
+    const sign = (action: 'tune' | 'override-freeze', target: string) => {
+      const signedAt = new Date().toISOString();
+      return { signedAt, signature: signApproval({ runId: run.runId, planHash: held.signed!.planHash, action, target, at: signedAt }, operator.signing) };
+    };
+    await run.handle.executeUpdate(tuneUpdate, { args: [{ approver: 'tester', maxParallel: 1, ...sign('tune', 'max-parallel 1') }] });
+    await run.handle.executeUpdate(overrideFreezeUpdate, { args: [{ approver: 'tester', reason: 'hotfix', ...sign('override-freeze', 'freeze "year-end"') }] });
+    expect((await run.finished()).outcome.state).toBe('succeeded');
+    await save(env.client, run, 'signed-live-changes', 'a signed run with approval keys held by a freeze (patch signed-live-changes): an unsigned tune update refused in its handler and recorded, then a signed tune (max-parallel 1) and a signed freeze override accepted');
+  });
+
   it('signed approval: a signed run; an unsigned approve signal refused, then a signed approval by update', async () => {
     const operator = testIdentity().operator;
     const approverKeys = [{ name: 'tester', key: operator.publicText.split(' ').slice(0, 2).join(' ') }];

@@ -48,6 +48,7 @@ describe('replay of recorded histories', () => {
       'signed-abort',
       'signed-approval',
       'signed-gate-approvals',
+      'signed-live-changes',
       'success',
       'tune',
     ]);
@@ -64,6 +65,7 @@ describe('replay of recorded histories', () => {
     ['background-rollback', PATCHES.backgroundChecks],
     ['freeze-override', PATCHES.deployWindows],
     ['tune', PATCHES.liveTuning],
+    ['signed-live-changes', PATCHES.signedLiveChanges],
     ['history-limit', PATCHES.stopBeforeHistoryLimit],
     ['malformed-pause', PATCHES.refuseMalformedPause],
     ['signed-abort', PATCHES.signedAbort],
