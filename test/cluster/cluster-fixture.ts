@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
-import { killSpawned, spawnTracked, type Spawned } from '../helpers/processes';
+import { killSpawned, spawnTracked, untilReady, workersPolling, type Spawned } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 import { signingEnv, type ClusterTrust } from './cluster-trust';
 import { createNetwork, type TestNetwork } from './netns';
@@ -76,13 +76,7 @@ export function createCluster(options: { address: string; connectFlags: ConnectF
   };
   const startWorker = async (host: string, what: string, args: string[]) => {
     const worker = spawnIn(host, process.execPath, [MAESTRO_BIN, 'worker', ...args]);
-    await Promise.race([
-      waitFor(`${what} to poll`, () => worker.stderr().includes('"msg":"workers polling"'), 60_000),
-      worker.exited.then(({ code }) => {
-        throw new Error(`${what} exited (${code}) before polling:\n${worker.stderr()}`);
-      }),
-    ]);
-    return worker;
+    return untilReady(worker, `${what} to poll`, workersPolling, 60_000);
   };
   const cluster: Cluster = {
     net,

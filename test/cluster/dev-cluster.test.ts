@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
-import { ensureBuilt, type Spawned } from '../helpers/processes';
-import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
-import { makeClusterTrust, signingEnv } from './cluster-trust';
-import { startDevServerIn, startHealthServer, type ServerProcess } from './dev-server-in-netns';
+import type { Spawned } from '../helpers/processes';
+import { FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
+import { signingEnv } from './cluster-trust';
+import { startDevServerIn, type ServerProcess } from './dev-server-in-netns';
 import { expectEveryStepOnce, expectRollbackInOrder, expectWaveOrder, waitForEvent, waitForHeartbeatTimeout } from './expectations';
-import { APPROVER, GATE_WAVE, keepEvents, writeMigrationPlan, type MigrationPlan } from './migration-plan';
+import { startMigrationCluster, startRun as startMigrationRun, stopMigrationCluster, type MigrationCluster } from './migration-cluster';
+import { APPROVER, GATE_WAVE, type MigrationPlan } from './migration-plan';
 import { TEST_SUBNET } from './netns';
 
 /**
@@ -19,6 +17,7 @@ import { TEST_SUBNET } from './netns';
  */
 
 const ADDRESS = `${TEST_SUBNET}.1:${FRONTEND_PORT}`;
+let setUp: MigrationCluster | undefined;
 let dir: string;
 let cluster: Cluster;
 let server: ServerProcess;
@@ -26,28 +25,20 @@ let plan: MigrationPlan;
 const netnsOf = (node: string) => cluster.net.hosts[node]!.netns;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'maestro-cluster-'));
-  cluster = createCluster({ address: ADDRESS, connectFlags: () => ['--address', ADDRESS], trust: makeClusterTrust(dir, DEFAULT_NODE_NAMES) });
-  server = await startDevServerIn(cluster, join(dir, 'temporal.sqlite'));
-  await cluster.startOrchestrator();
-  for (const node of ['mac-studio', 'macbook-air', 'macpro51']) await cluster.startNode(node);
-  const health = await startHealthServer(cluster, 'macbook-air', 18080);
-  plan = writeMigrationPlan(join(dir, 'plan'), { healthUrl: health.url });
+  setUp = await startMigrationCluster({
+    prefix: 'maestro-cluster-',
+    address: ADDRESS,
+    connectFlags: () => ['--address', ADDRESS],
+    startServer: async (c, d) => void (server = await startDevServerIn(c, join(d, 'temporal.sqlite'))),
+  });
+  ({ dir, cluster, plan } = setUp);
 }, 180_000);
 
-afterAll(async () => {
-  await cluster?.teardown();
-  if (plan) keepEvents(plan, 'dev-cluster');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopMigrationCluster(setUp, 'dev-cluster'));
 
 beforeEach(() => plan?.clearControls());
 
-async function startRun(runId: string, extra: string[] = []): Promise<void> {
-  const started = await cluster.maestro(['run', plan.file, '--id', runId, '--as', APPROVER, ...extra]);
-  expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: started.code === 0 ? started.err : "" });
-}
+const startRun = (runId: string, extra: string[] = []) => startMigrationRun(setUp!, runId, extra);
 
 async function approveGate(runId: string): Promise<void> {
   await waitForRunState(cluster, runId, ['awaiting-approval']);

@@ -1,8 +1,7 @@
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { tuningArgs } from '../../workers/dev-server';
 import { searchAttributeDeclarations } from '../../workflows/search-attributes';
-import type { Spawned } from '../helpers/processes';
-import { waitFor } from '../helpers/wait-for';
+import { untilReady, type Spawned } from '../helpers/processes';
 import { FRONTEND_PORT, type Cluster } from './cluster-fixture';
 
 /** The CLI spells search-attribute types in PascalCase. */
@@ -33,21 +32,14 @@ export async function startDevServerIn(cluster: Cluster, dbFile: string): Promis
 /** Waits until the frontend serves the `default` namespace to a client in the CLI namespace. */
 export async function waitUntilServing(cluster: Cluster, server: Spawned, temporalCliFlags: string[], timeoutMs = 90_000): Promise<void> {
   let last = '';
-  await Promise.race([
-    waitFor(
-      `the server at ${cluster.address} to serve namespace default (last: ${last})`,
-      async () => {
-        const result = await cluster.execIn('cli', resolveTemporalBinary('cli'), ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', cluster.address, ...temporalCliFlags], {});
-        last = result.err.trim().split('\n').pop() ?? '';
-        return result.code === 0;
-      },
-      timeoutMs,
-      500,
-    ),
-    server.exited.then(({ code }) => {
-      throw new Error(`the Temporal server exited (${code}) while starting:\n${server.stderr().slice(-3000)}\n${server.stdout().slice(-3000)}`);
-    }),
-  ]);
+  const serving = async () => {
+    const result = await cluster.execIn('cli', resolveTemporalBinary('cli'), ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', cluster.address, ...temporalCliFlags], {});
+    last = result.err.trim().split('\n').pop() ?? '';
+    return result.code === 0;
+  };
+  await untilReady(server, `the Temporal server at ${cluster.address} to serve namespace default`, serving, timeoutMs, 500).catch((err: Error) => {
+    throw new Error(`${err.message}\nlast answer: ${last}`);
+  });
 }
 
 /** A tiny HTTP service inside `host`'s namespace answering GET /health with 200. */
@@ -55,6 +47,6 @@ export async function startHealthServer(cluster: Cluster, host: string, port: nu
   const { ip } = cluster.net.hosts[host]!;
   const source = `require('node:http').createServer((q, s) => { s.statusCode = q.url === '/health' ? 200 : 404; s.end('ok'); }).listen(${port}, '${ip}', () => console.log('listening'));`;
   const server = cluster.spawnIn(host, process.execPath, ['-e', source]);
-  await waitFor(`the health server on ${host}`, () => server.stdout().includes('listening'), 10_000);
+  await untilReady(server, `the health server on ${host}`, (p) => p.stdout().includes('listening'), 10_000);
   return { url: `http://${ip}:${port}/health`, process: server };
 }

@@ -1,16 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CERT_FILES } from '../../client/certs';
 import type { ProductionServerSettings } from '../../workers/production-server';
 import { EXPIRED_ON, makeExpiredClientCert } from '../helpers/expired-cert';
-import { DEFAULT_NODE_NAMES } from '../helpers/cluster';
-import { ensureBuilt } from '../helpers/processes';
-import { createCluster, FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
-import { makeClusterTrust } from './cluster-trust';
-import { startHealthServer, type ServerProcess } from './dev-server-in-netns';
+import { FRONTEND_PORT, waitForRunState, type Cluster } from './cluster-fixture';
+import type { ServerProcess } from './dev-server-in-netns';
 import { expectEveryStepOnce, expectWaveOrder, waitForEvent, waitForHeartbeatTimeout } from './expectations';
-import { APPROVER, GATE_WAVE, keepEvents, writeMigrationPlan, type MigrationPlan } from './migration-plan';
+import { startMigrationCluster, startRun as startMigrationRun, stopMigrationCluster, type MigrationCluster } from './migration-cluster';
+import { APPROVER, GATE_WAVE, type MigrationPlan } from './migration-plan';
 import { TEST_SUBNET } from './netns';
 import { prepareNamespace, startPostgresIn, startProductionServerIn, temporalCliTls } from './production-server-in-netns';
 
@@ -25,6 +22,7 @@ import { prepareNamespace, startPostgresIn, startProductionServerIn, temporalCli
 const SERVER_IP = `${TEST_SUBNET}.1`;
 const ADDRESS = `${SERVER_IP}:${FRONTEND_PORT}`;
 const SERVER_NAME = 'temporal';
+let setUp: MigrationCluster | undefined;
 let dir: string;
 let certs: string;
 let cluster: Cluster;
@@ -37,37 +35,31 @@ const tlsFlags = (name: string) => ['--address', ADDRESS, '--tls-ca', join(certs
 const temporalTls = () => temporalCliTls(certs, 'operator', SERVER_NAME);
 
 beforeAll(async () => {
-  await ensureBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'maestro-production-'));
-  certs = join(dir, 'certs');
-  cluster = createCluster({ address: ADDRESS, connectFlags: (host) => tlsFlags(host === 'cli' ? 'operator' : host), trust: makeClusterTrust(dir, DEFAULT_NODE_NAMES) });
-  // The certificates as an operator makes them: `maestro certs`, for the server's name and address.
-  const made = await cluster.execIn('cli', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'certs', '--dir', certs, '--host', SERVER_NAME, '--host', SERVER_IP]);
-  expect({ code: made.code, err: made.err }).toEqual({ code: 0, err: made.code === 0 ? made.err : '' });
-  const pgDir = join(dir, 'postgres');
-  mkdirSync(pgDir);
-  const pg = await startPostgresIn(cluster, pgDir);
-  settings = { postgres: pg.target, tlsDir: certs, ip: SERVER_IP, serverName: SERVER_NAME, configDir: join(dir, 'server') };
-  server = await startProductionServerIn(cluster, settings);
-  await prepareNamespace(cluster, settings);
-  await cluster.startOrchestrator();
-  for (const node of ['mac-studio', 'macbook-air', 'macpro51']) await cluster.startNode(node);
-  const health = await startHealthServer(cluster, 'macbook-air', 18080);
-  plan = writeMigrationPlan(join(dir, 'plan'), { healthUrl: health.url });
+  setUp = await startMigrationCluster({
+    prefix: 'maestro-production-',
+    address: ADDRESS,
+    connectFlags: (host) => tlsFlags(host === 'cli' ? 'operator' : host),
+    async startServer(c, d) {
+      certs = join(d, 'certs');
+      // The certificates as an operator makes them: `maestro certs`, for the server's name and address.
+      const made = await c.execIn('cli', process.execPath, [join(__dirname, '..', '..', 'bin', 'maestro.js'), 'certs', '--dir', certs, '--host', SERVER_NAME, '--host', SERVER_IP]);
+      expect({ code: made.code, err: made.err }).toEqual({ code: 0, err: made.code === 0 ? made.err : '' });
+      const pgDir = join(d, 'postgres');
+      mkdirSync(pgDir);
+      const pg = await startPostgresIn(c, pgDir);
+      settings = { postgres: pg.target, tlsDir: certs, ip: SERVER_IP, serverName: SERVER_NAME, configDir: join(d, 'server') };
+      server = await startProductionServerIn(c, settings);
+      await prepareNamespace(c, settings);
+    },
+  });
+  ({ dir, cluster, plan } = setUp);
 }, 300_000);
 
-afterAll(async () => {
-  await cluster?.teardown();
-  if (plan) keepEvents(plan, 'production-cluster');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopMigrationCluster(setUp, 'production-cluster'));
 
 beforeEach(() => plan?.clearControls());
 
-async function startRun(runId: string, extra: string[] = []): Promise<void> {
-  const started = await cluster.maestro(['run', plan.file, '--id', runId, '--as', APPROVER, ...extra]);
-  expect({ code: started.code, err: started.err }).toEqual({ code: 0, err: started.code === 0 ? started.err : '' });
-}
+const startRun = (runId: string, extra: string[] = []) => startMigrationRun(setUp!, runId, extra);
 
 describe('the migration on the production server (PostgreSQL, mTLS)', () => {
   it('runs the 8 services over the three node namespaces through a partition mid-step, the gate approved from the CLI namespace', async () => {

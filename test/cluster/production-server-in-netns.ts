@@ -5,7 +5,7 @@ import { CERT_FILES } from '../../client/certs';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import type { PostgresTarget, ProductionServerSettings } from '../../workers/production-server';
 import { searchAttributeDeclarations } from '../../workflows/search-attributes';
-import type { Spawned } from '../helpers/processes';
+import { untilReady, type Spawned } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 import type { Cluster } from './cluster-fixture';
 import type { ServerProcess } from './dev-server-in-netns';
@@ -46,7 +46,7 @@ export async function startPostgresIn(cluster: Cluster, dir: string): Promise<{ 
   // A test database: durability traded for speed (the Temporal server is what the cases kill).
   const [file, args] = asPostgres(postgresBin('postgres'), ['-D', data, '-p', String(PG_PORT), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${data}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
   const pg = cluster.spawnIn('server', file, args);
-  await waitFor('PostgreSQL to accept connections', async () => (await cluster.execIn('server', postgresBin('pg_isready'), ['-h', '127.0.0.1', '-p', String(PG_PORT)])).code === 0, 30_000, 200);
+  await untilReady(pg, 'PostgreSQL to accept connections', async () => (await cluster.execIn('server', postgresBin('pg_isready'), ['-h', '127.0.0.1', '-p', String(PG_PORT)])).code === 0, 30_000, 200);
   return { target: { host: '127.0.0.1', port: PG_PORT, user: 'temporal', password, database: 'temporal', visibilityDatabase: 'temporal_visibility' }, process: pg };
 }
 
@@ -69,18 +69,14 @@ export async function startProductionServerIn(cluster: Cluster, settings: Produc
   const tls = temporalCliTls(settings.tlsDir, 'admin-tools', settings.serverName);
   const cli = (args: string[]) => cluster.execIn('cli', resolveTemporalBinary('cli'), [...args, '--address', cluster.address, ...tls]);
   let last = '';
-  await Promise.race([
-    waitFor(`the production server at ${cluster.address} to answer (last: see below)`, async () => {
-      const health = await cli(['operator', 'cluster', 'health']);
-      last = health.err || health.out;
-      return health.code === 0;
-    }, 120_000, 500).catch((err: Error) => {
-      throw new Error(`${err.message}\n${last}\n${server.stdout().slice(-2000)}`);
-    }),
-    server.exited.then(({ code }) => {
-      throw new Error(`temporal-server exited (${code}) while starting:\n${server.stderr().slice(-3000)}\n${server.stdout().slice(-3000)}`);
-    }),
-  ]);
+  const healthy = async () => {
+    const health = await cli(['operator', 'cluster', 'health']);
+    last = health.err || health.out;
+    return health.code === 0;
+  };
+  await untilReady(server, `the production server at ${cluster.address} to answer`, healthy, 120_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message}\nlast answer: ${last}\n${server.stdout().slice(-2000)}`);
+  });
   return { process: server, kill9: () => server.kill9() };
 }
 

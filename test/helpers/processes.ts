@@ -117,12 +117,15 @@ export function spawnMaestro(args: string[], env: NodeJS.ProcessEnv = {}): Spawn
   return spawnTracked(process.execPath, [MAESTRO_BIN, ...args], { ...process.env, LOG_LEVEL: 'info', ...env });
 }
 
-/** Resolves once `ready` holds; fails at once, with the process's output, when it exits first. */
-export async function untilReady(proc: Spawned, what: string, ready: (p: Spawned) => boolean, timeoutMs = 90_000): Promise<Spawned> {
+/**
+ * Resolves once `ready` holds (checked every `intervalMs`); fails at once, with the end of the
+ * process's output, when it exits first.
+ */
+export async function untilReady(proc: Spawned, what: string, ready: (p: Spawned) => boolean | Promise<boolean>, timeoutMs = 90_000, intervalMs = 100): Promise<Spawned> {
   await Promise.race([
-    waitFor(what, () => ready(proc), timeoutMs),
+    waitFor(what, () => ready(proc), timeoutMs, intervalMs),
     proc.exited.then(({ code }) => {
-      throw new Error(`exited (${code}) before ${what}:\n${proc.stdout()}\n${proc.stderr()}`);
+      throw new Error(`exited (${code}) before ${what}:\n${proc.stdout().slice(-5000)}\n${proc.stderr().slice(-5000)}`);
     }),
   ]);
   return proc;
