@@ -50,6 +50,17 @@ export function renderRunReport(r: RunReport): string {
       ),
     );
   }
+  if (r.analyses?.length) {
+    out.push(
+      '',
+      '## Background checks',
+      '',
+      ...table(
+        ['check', 'state', 'node', 'probes', 'query', 'last values', 'last observation / error'],
+        r.analyses.map((a) => [`${a.service}/${a.name}`, a.state, a.node ?? '–', String(a.probes ?? '–'), a.query ? `${a.query} (${a.condition ?? ''})` : a.kind, a.lastValues ? a.lastValues.join(', ') : '–', oneLine(a.error ?? a.lastObservation ?? '')]),
+      ),
+    );
+  }
   if (r.audit.length) {
     out.push('', '## Audit trail', '', ...table(['at', 'who', 'action', 'target', 'via', 'accepted', 'note'], r.audit.map((e) => [e.at, e.actor, e.action, e.target ?? '', e.via, e.accepted ? 'yes' : 'no', e.reason ?? e.comment ?? ''])));
   }

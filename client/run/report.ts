@@ -1,7 +1,7 @@
 import { criticalPath } from '../../plan/graph';
 import type { ServiceState } from '../../plan/scheduling';
 import type { NormalizedPlan } from '../../plan/types';
-import type { AuditEntry, RollbackFailure, RunProgress, RunState, StepState } from '../../workflows/progress';
+import type { AnalysisProgress, AuditEntry, RollbackFailure, RunProgress, RunState, StepState } from '../../workflows/progress';
 import { signatureLine } from './view';
 
 /** The completion report of one run (`maestro report <id>`); plain JSON. */
@@ -21,6 +21,8 @@ export interface RunReport {
   services: ServiceReport[];
   rollbacks: { services: string[]; undoneSteps: string[]; failures: RollbackFailure[] };
   approvals: ApprovalReport[];
+  /** Background checks (`services.<name>.analysis`), as the run recorded them; absent when the plan has none. */
+  analyses?: AnalysisProgress[];
   /** Every operator action, refused ones included. */
   audit: AuditEntry[];
   attempts: { total: number; retried: Array<{ service: string; step: string; attempts: number }> };
@@ -119,6 +121,7 @@ export function buildRunReport(p: RunProgress, plan?: Pick<NormalizedPlan, 'serv
     approvals: p.gates
       .filter((g) => g.state !== 'waiting')
       .map((g) => ({ gate: g.id, state: g.state, openedAt: g.openedAt, decidedAt: g.decidedAt, waitedMs: span(g.openedAt, g.decidedAt), approvals: g.approvals, decidedBy: g.decidedBy, reason: g.reason })),
+    ...(p.analyses?.length ? { analyses: p.analyses } : {}),
     audit: p.audit,
     attempts: {
       total: services.reduce((n, s) => n + s.attempts, 0),

@@ -48,12 +48,12 @@ async function setRatio(ratio: number): Promise<void> {
 }
 
 /** api (wave 1) with one background check, web (wave 2) after it; `webSteps` are web's steps. */
-function plan(name: string, analysis: Record<string, unknown>, webSteps: unknown[], log: string) {
+function plan(name: string, analysis: Record<string, unknown>, webSteps: unknown[], log: string, onFailure = 'rollback') {
   return planFrom(
     JSON.stringify({
       apiVersion: 'maestro/v1',
       name,
-      strategy: { onFailure: 'rollback' },
+      strategy: { onFailure },
       approvals: { approvers: ['ops-lead'] },
       defaults: { retry: { maxAttempts: 1 } },
       services: {
@@ -158,6 +158,49 @@ describe('background checks (real Prometheus, real dev server)', () => {
       expect(progress.services.api?.state).toBe('rolled-back');
       // web was cancelled in its soak and undid its deploy; then the succeeded api was undone.
       expect(logLines(log)).toEqual(['api deploy do macpro51', 'web deploy do macpro51', 'web soak do macpro51', 'web deploy undo macpro51', 'api deploy undo macpro51']);
+    } finally {
+      await setRatio(0.01);
+    }
+  });
+
+  it('onFailure: pause — a failed check waits for a decision; `decide retry` starts a new window, which passes; report lists it', async () => {
+    const log = join(tempDir(), 'log');
+    await setRatio(0.2);
+    try {
+      const p = plan('bake-retry', { for: '1s', prometheus: { url: prometheus.url, query: 'max(app_error_ratio)', failureCondition: '> 0.05' } }, [{ name: 'deploy', run: logStep(log) }], log, 'pause');
+      const run = await startRun(env, p);
+      const paused = await waitFor('a pending decision', async () => {
+        const progress = await run.handle.query(progressQuery);
+        return progress.pendingDecision && progress;
+      });
+      expect(paused.pendingDecision).toMatchObject({ service: 'api', analysis: 'error-rate' });
+      expect(paused.analyses?.[0]).toMatchObject({ state: 'failed', lastValues: [0.2] });
+      await setRatio(0.01);
+      expect((await cli('decide', run.runId, 'retry', '--as', 'ops-lead')).code).toBe(0);
+      const { outcome, progress } = await run.finished();
+      expect(outcome.state).toBe('succeeded');
+      expect(progress.analyses).toEqual([expect.objectContaining({ state: 'passed', lastValues: [0.01] })]);
+      const report = await cli('report', run.runId);
+      expect(report.out).toContain('## Background checks');
+      expect(report.out).toMatch(/\| api\/error-rate \| passed \| macpro51 \| \d+ \| max\(app_error_ratio\) \(bad when any value > 0\.05\) \| 0\.01 \|/);
+    } finally {
+      await setRatio(0.01);
+    }
+  });
+
+  it('onFailure: continue — a failed check is recorded, later waves go on, nothing is undone, the run ends failed', async () => {
+    const log = join(tempDir(), 'log');
+    await setRatio(0.2);
+    try {
+      // A window, so the run cannot end (and stop the check) before its verdict.
+      const p = plan('bake-continue', { for: '30s', prometheus: { url: prometheus.url, query: 'max(app_error_ratio)', failureCondition: '> 0.05' } }, [{ name: 'deploy', run: logStep(log) }], log, 'continue');
+      const run = await startRun(env, p);
+      const { outcome, progress } = await run.finished();
+      expect(outcome.state).toBe('failed');
+      expect(progress.failure).toContain('api/error-rate (background check)');
+      expect(progress.services.web?.state).toBe('succeeded');
+      expect(progress.analyses?.[0]?.state).toBe('failed');
+      expect(logLines(log)).toEqual(['api deploy do macpro51', 'web deploy do macpro51']);
     } finally {
       await setRatio(0.01);
     }
