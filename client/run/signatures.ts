@@ -1,6 +1,8 @@
 import { APPROVAL_STATEMENT_TYPE, approvalMessage, type ApprovalStatement } from '../../plan/approval-signature';
 import { gateName } from '../../plan/approval-policy';
-import { abortTarget } from '../../plan/messages';
+import { abortTarget, type TunePayload } from '../../plan/messages';
+import { tuneTarget } from '../../plan/tuning';
+import { freezeTarget } from '../../plan/windows';
 import { parseStatement, planHash, serviceLeaves, type PlanStatement } from '../../plan/signed-plan';
 import { NAMESPACES, findSigner, type TrustSet } from '../../trust/allowed-signers';
 import { fingerprint, parsePublicKeyText, sameKey, type PublicKey } from '../../trust/ssh-keys';
@@ -51,7 +53,8 @@ export interface VerifiedSignature {
   detail?: string;
 }
 
-const ANSWER_NAMES = ['approve', 'reject', 'decide', 'abort'] as const;
+/** Wire names of the messages that carry a signed answer or live change. */
+const ANSWER_NAMES = ['approve', 'reject', 'decide', 'abort', 'tune', 'overrideFreeze'] as const;
 type AnswerName = (typeof ANSWER_NAMES)[number];
 export const isAnswerName = (name: string | null | undefined): name is AnswerName => (ANSWER_NAMES as readonly string[]).includes(name ?? '');
 
@@ -65,13 +68,17 @@ export function answerMessage(name: AnswerName, payload: unknown, via: 'update' 
   if (typeof payload !== 'object' || payload === null) return name === 'abort' ? { kind: 'abort', via, eventId, targets: [abortTarget(true)] } : undefined;
   const p = payload as { approver?: unknown; by?: unknown; signature?: unknown; signedAt?: unknown; wave?: unknown; service?: unknown; action?: unknown; rollback?: unknown };
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const kind: ApprovalStatement['action'] = name === 'overrideFreeze' ? 'override-freeze' : name;
   let targets: string[];
-  if (name === 'decide') targets = str(p.action) ? [str(p.action)!] : [];
+  if (name === 'tune') targets = [tuneTarget(payload as TunePayload)].filter(Boolean);
+  // The freeze an override answered is the one holding the run then: any of the plan's.
+  else if (name === 'overrideFreeze') targets = (input.plan.schedule?.freezes ?? []).map((f) => freezeTarget(f.reason));
+  else if (name === 'decide') targets = str(p.action) ? [str(p.action)!] : [];
   else if (name === 'abort') targets = [abortTarget(p.rollback !== false)];
   else if (typeof p.wave === 'number') targets = [`wave-${p.wave}`];
   else if (str(p.service)) targets = [`service-${str(p.service)}`];
   else targets = gateIds(input);
-  return { kind: name, via, eventId, claimed: str(p.approver) ?? str(p.by), signature: str(p.signature), signedAt: str(p.signedAt), targets };
+  return { kind, via, eventId, claimed: str(p.approver) ?? str(p.by), signature: str(p.signature), signedAt: str(p.signedAt), targets };
 }
 
 /**

@@ -3,7 +3,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { VerifyReport } from '../../client/commands/verify';
 import { EXIT } from '../../client/exit-codes';
+import { NAMESPACES } from '../../trust/allowed-signers';
 import { fingerprint } from '../../trust/ssh-keys';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { progressQuery } from '../../workflows/messages';
@@ -11,7 +13,7 @@ import type { RunProgress } from '../../workflows/progress';
 import { maestro } from '../helpers/cli';
 import { logLines, logStep, planFrom, tempDir } from '../helpers/plans';
 import { startRun, type StartedRun } from '../helpers/runs';
-import { sshKeygen, type TestKey } from '../helpers/ssh-keys';
+import { signerLine, sshKeygen, writeTrustFile, type TestKey } from '../helpers/ssh-keys';
 import { testIdentity } from '../helpers/test-identity';
 import { useTestCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
@@ -45,6 +47,13 @@ const signing = () => ({
 const fp = (k: TestKey) => fingerprint(k.signing.publicKey);
 
 const cli = (...args: string[]) => maestro(env.address, ...args);
+
+/** `maestro verify --json` against a trust file listing the tester and the two approval keys (not mallory): what, via, signer, result per signature. */
+async function verified(runId: string): Promise<{ code: number; rows: string[][] }> {
+  const trust = writeTrustFile(dir, [signerLine(testIdentity().operator, [NAMESPACES.plan, NAMESPACES.approval]), signerLine(keys.opsLead, [NAMESPACES.approval]), signerLine(keys.dba, [NAMESPACES.approval])], 'verify_signers');
+  const r = await cli('verify', runId, '--trust', trust, '--json');
+  return { code: r.code, rows: (JSON.parse(r.out) as VerifyReport).signatures.map((s) => [s.what, s.via, s.signer, s.result]) };
+}
 const progress = (run: StartedRun): Promise<RunProgress> => run.handle.query(progressQuery);
 
 /** `temporal workflow update execute`, as someone with access to the server but no key would send it. */
@@ -107,6 +116,18 @@ describe('signed live changes (real dev server, ssh-keygen keys)', () => {
     const { outcome } = await run.finished();
     expect(outcome.state).toBe('succeeded');
     expect(logLines(log)).toHaveLength(2);
+
+    // maestro verify lists every tune the history holds, signed or not (mallory's key is unknown: exit 3).
+    expect(await verified(run.runId)).toEqual({
+      code: EXIT.refused,
+      rows: [
+        ['plan', 'start', testIdentity().operator.name, 'ok'],
+        ['tune max-parallel 1', 'update', 'ops-lead', 'ok'],
+        ['tune max-parallel 3', 'update', 'ops-lead', 'unsigned'],
+        ['tune max-parallel 4', 'update', 'mallory', 'unknown key'],
+        ['tune max-parallel 5', 'update', 'dba', 'ok'],
+      ],
+    });
   });
 
   it('freeze override: unsigned (Temporal CLI) refused and recorded, the run still held; signed by an approval key it lets the waves start', async () => {
@@ -146,6 +167,12 @@ describe('signed live changes (real dev server, ssh-keygen keys)', () => {
       expect.objectContaining({ actor: 'ops-lead', action: 'override-freeze', via: 'update', accepted: false, reason: expect.stringMatching(/refused: unsigned: .*\(maestro approve --freeze signs them\)/) }),
       expect.objectContaining({ actor: 'mallory', action: 'override-freeze', via: 'update', accepted: false }),
       expect.objectContaining({ actor: 'dba', action: 'override-freeze', via: 'update', target: 'freeze "quarter close"', comment: 'CVE hotfix', accepted: true, fingerprint: fp(keys.dba) }),
+    ]);
+    expect((await verified(run.runId)).rows).toEqual([
+      ['plan', 'start', testIdentity().operator.name, 'ok'],
+      ['override-freeze freeze "quarter close"', 'update', 'ops-lead', 'unsigned'],
+      ['override-freeze freeze "quarter close"', 'update', 'mallory', 'unknown key'],
+      ['override-freeze freeze "quarter close"', 'update', 'dba', 'ok'],
     ]);
   });
 });
