@@ -72,7 +72,11 @@ export const TOOLS = [
     input: { plan: arg('path of the plan file'), id: arg('run id (default: the plan name)').optional() },
     call: ({ plan, id }, cli) => cli(['run', plan, '--json', '--as', 'mcp-agent', ...(id ? ['--id', id] : [])]),
   }),
-  onRun('status', "A run's state, waves, services, steps, open gates and audit trail (JSON).", ['--json']),
+  onRun(
+    'status',
+    "A run's state, waves, services, steps, open gates and audit trail (JSON); `tuning`: the live changes in force (maestro tune, made by a person); `windowWait`: the wave held back by a deploy window or a freeze, and until when.",
+    ['--json'],
+  ),
   tool({
     name: 'list',
     access: 'read',

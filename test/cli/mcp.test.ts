@@ -4,7 +4,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunProgress } from '../../workflows/progress';
-import { tempDir } from '../helpers/plans';
+import { maestro } from '../helpers/cli';
+import { planFrom, tempDir } from '../helpers/plans';
+import { startRun } from '../helpers/runs';
 import { ensureBuilt } from '../helpers/processes';
 import { useTestCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
@@ -112,4 +114,27 @@ it('offers only the reading tools with --read-only', async () => {
   expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['graph', 'list', 'plan', 'report', 'simulate', 'status', 'validate']);
   const refused = await call(client, 'run', { plan: gatedPlan('mcp-readonly') });
   expect(refused.isError).toBe(true);
+});
+
+it('status shows the live changes a person made and a wave held back by a freeze', async () => {
+  const now = Date.now();
+  const plan = planFrom(
+    JSON.stringify({
+      apiVersion: 'maestro/v1',
+      name: 'mcp-frozen',
+      freezes: [{ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString(), reason: 'quarter close' }],
+      services: { db: { node: 'macpro51', steps: [{ name: 'migrate', run: ['true'] }] } },
+    }),
+  );
+  const run = await startRun(env, plan);
+  const client = await connect();
+  const status = async () => JSON.parse((await call(client, 'status', { id: run.runId })).content[0]!.text) as RunProgress;
+  await waitFor('the freeze to hold wave 1', async () => (await status()).windowWait?.kind === 'freeze');
+  expect((await maestro(env.address, 'tune', run.runId, '--as', 'ops-lead', '--max-parallel', '1')).code).toBe(0);
+
+  const seen = await status();
+  expect(seen.windowWait).toMatchObject({ wave: 1, kind: 'freeze', reason: 'quarter close', until: new Date(now + 3_600_000).toISOString() });
+  expect(seen.tuning).toMatchObject({ maxParallel: 1 });
+  expect(seen.audit).toEqual([expect.objectContaining({ actor: 'ops-lead', action: 'tune', target: 'max-parallel 1', accepted: true })]);
+  await run.handle.terminate('test done');
 });
