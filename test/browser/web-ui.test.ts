@@ -4,10 +4,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { runCli } from '../../client/main';
 import { memoryOutput } from '../../client/output';
 import { EXIT } from '../../client/exit-codes';
-import { startDevServer, type DevServer } from '../../workers/dev-server';
+import type { DevServer } from '../../workers/dev-server';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { tempDir } from '../helpers/plans';
-import { connectTarget, freePort } from '../helpers/processes';
+import { connectTarget, startServerProcessTracked } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 import { uniqueSuffix } from '../helpers/temporal-env';
 
@@ -23,7 +23,8 @@ let browser: Browser;
 beforeAll(async () => {
   // Never skipped: a machine without the browser fails here, saying how to get it.
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`bash bin/install-chromium.sh\` (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
-  server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: join(tempDir('maestro-ui-'), 'ui.sqlite') });
+  // A fresh port (and the Web UI on port + 1000) again should another process take one first.
+  server = await startServerProcessTracked({ headless: false, dbFile: join(tempDir('maestro-ui-'), 'ui.sqlite') });
   target = await connectTarget(server.address);
   cluster = await startCluster(target);
   browser = await chromium.launch({

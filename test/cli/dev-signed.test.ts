@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { EXIT } from '../../client/exit-codes';
 import { resolveTemporalBinary } from '../../workers/temporal-binaries';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
+import { ensureBuilt, killSpawned, type Spawned, spawnMaestro, spawnOnFreePorts } from '../helpers/processes';
 
 /**
  * Secure by default, no friction locally: `maestro dev` with no key and no trust file anywhere
@@ -23,14 +23,14 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   await ensureBuilt();
-  home = tempDir('maestro-home-');
-  // Undefined, not deleted: spawnMaestro lays this over process.env, and spawn drops undefined values.
-  env = { ...process.env, MAESTRO_HOME: home, TEMPORAL_CLI_PATH: resolveTemporalBinary('cli'), MAESTRO_KEY: undefined, MAESTRO_TRUST: undefined };
-  const port = await freePort();
+  // A fresh home each try: a try that lost its port may have created the key already.
+  const { port, proc: started } = await spawnOnFreePorts(({ port, uiPort }) => {
+    home = tempDir('maestro-home-');
+    // Undefined, not deleted: spawnMaestro lays this over process.env, and spawn drops undefined values.
+    env = { ...process.env, MAESTRO_HOME: home, TEMPORAL_CLI_PATH: resolveTemporalBinary('cli'), MAESTRO_KEY: undefined, MAESTRO_TRUST: undefined };
+    return (dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(home, 'dev.sqlite')], env));
+  }, 'maestro dev to poll', (p) => p.stdout().includes('Workers polling'));
   address = `127.0.0.1:${port}`;
-  dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(home, 'dev.sqlite')], env);
-  const started = dev;
-  await untilReady(started, 'maestro dev to poll', (p) => p.stdout().includes('Workers polling'), 90_000);
   expect(started.stdout()).toContain(`Local signing key ${join(home, 'keys', 'id_ed25519')} and trust file ${join(home, 'allowed_signers')} created`);
   expect(started.stdout()).toContain(`Trust file:      ${join(home, 'allowed_signers')}`);
   expect(started.stderr()).not.toContain('INSECURE');

@@ -7,7 +7,7 @@ import { EXIT } from '../../client/exit-codes';
 import { DEBUG_ENV } from '../../client/main';
 import { startPlainServer, STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnMaestro } from '../helpers/processes';
+import { ensureBuilt, killSpawned, spawnMaestro } from '../helpers/processes';
 
 // Every command against every bad setup: a documented exit code, a message naming the problem,
 // and never a stack frame.
@@ -61,11 +61,11 @@ beforeAll(async () => {
   await ensureBuilt();
   writeFileSync(planFile, 'apiVersion: maestro/v1\nname: sweep\nservices:\n  api:\n    node: macpro51\n    steps:\n      - { name: hello, run: [true] }\n');
   ({ address: plainAddress } = await startPlainServer());
-  const port = await freePort();
-  // Accepts connections and answers like a web server would: not Temporal.
+  // Accepts connections and answers like a web server would: not Temporal. Port 0: the kernel's
+  // choice, no window for another process to take it.
   notTemporal = createServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
-  await new Promise<void>((resolve) => notTemporal.listen(port, '127.0.0.1', resolve));
-  notTemporalAddress = `127.0.0.1:${port}`;
+  await new Promise<void>((resolve) => notTemporal.listen(0, '127.0.0.1', resolve));
+  notTemporalAddress = `127.0.0.1:${(notTemporal.address() as { port: number }).port}`;
 }, 120_000);
 
 afterAll(async () => {

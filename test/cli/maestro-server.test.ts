@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { maestro } from '../helpers/cli';
 import { STACK_FRAME } from '../helpers/plain-server';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, spawnOnFreePorts } from '../helpers/processes';
 import { EXIT } from '../../client/exit-codes';
 
 // `maestro server`: the cluster's server, prepared, telling nodes its address; and no second
@@ -15,11 +15,14 @@ const dir = tempDir('maestro-server-');
 
 beforeAll(async () => {
   await ensureBuilt();
-  port = await freePort();
-  uiPort = await freePort();
-  metricsPort = await freePort();
-  server = spawnMaestro(['server', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(dir, 'server.sqlite'), '--metrics', `127.0.0.1:${metricsPort}`]);
-  await untilReady(server, 'maestro server to be ready', (p) => p.stdout().includes('Ctrl-C stops the server'), 90_000);
+  let metrics: number | undefined;
+  ({ port, uiPort, metricsPort: metrics, proc: server } = await spawnOnFreePorts(
+    (p) => spawnMaestro(['server', '--ip', '127.0.0.1', '--port', String(p.port), '--ui-port', String(p.uiPort), '--db-file', join(dir, 'server.sqlite'), '--metrics', `127.0.0.1:${p.metricsPort}`]),
+    'maestro server to be ready',
+    (p) => p.stdout().includes('Ctrl-C stops the server'),
+    { metrics: true },
+  ));
+  metricsPort = metrics!;
 }, 120_000);
 
 afterAll(killSpawned);

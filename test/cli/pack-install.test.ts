@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, spawnTracked, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
+import { ensureBuilt, killSpawned, spawnOnFreePorts, spawnTracked, startServerProcessTracked, untilReady, workersPolling } from '../helpers/processes';
 
 // The node install route: `npm pack` makes a tarball with the compiled CLI, and
 // `npm install --omit=dev <tarball>` gives a working `maestro` without a clone, dev dependencies
@@ -63,9 +63,14 @@ describe('npm pack + npm install --omit=dev', () => {
   it('carries the production route\'s scripts, and the codec endpoint for a separate Web UI starts from the installed package', async () => {
     expect(files).toEqual(expect.arrayContaining(['bin/production-server.js', 'bin/codec-server.js']));
     const TOKEN = 'pack-install-test-token-0123456789abcdef';
-    const port = await freePort();
-    const codec = spawnTracked(process.execPath, [join(prefix, 'node_modules', 'cluster-maestro', 'bin', 'codec-server.js'), '--port', String(port), '--ui-origin', 'http://localhost:8080'], { ...process.env, MAESTRO_CODEC_TOKEN: TOKEN });
-    await untilReady(codec, 'the installed codec endpoint to listen', (p) => p.stdout().includes(`payload codec endpoint on 127.0.0.1:${port}`), 30_000);
+    // The endpoint refuses port 0: a free port, tried again should another process take it first.
+    let tried = 0;
+    const { port, proc: codec } = await spawnOnFreePorts(
+      (p) => spawnTracked(process.execPath, [join(prefix, 'node_modules', 'cluster-maestro', 'bin', 'codec-server.js'), '--port', String((tried = p.port)), '--ui-origin', 'http://localhost:8080'], { ...process.env, MAESTRO_CODEC_TOKEN: TOKEN }),
+      'the installed codec endpoint to listen',
+      (p) => p.stdout().includes(`payload codec endpoint on 127.0.0.1:${tried}`),
+      { timeoutMs: 30_000 },
+    );
     const post = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { origin: 'http://localhost:8080' }, body: '{"payloads":[]}' });
     expect((await post(`/${TOKEN}/decode`)).status).toBe(200);
     expect((await post('/wrong-token-wrong-token-wrong-token/decode')).status).toBe(403);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EXIT } from '../../client/exit-codes';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady } from '../helpers/processes';
+import { ensureBuilt, killSpawned, type Spawned, spawnMaestro, spawnOnFreePorts } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
 // Processes that must stop: on bad input, when what they depend on dies, on the first SIGTERM.
@@ -18,9 +18,11 @@ async function exitWithin(proc: Spawned, ms: number, what: string): Promise<{ co
 }
 
 async function startDev(): Promise<{ dev: Spawned; serverPid: number }> {
-  const port = await freePort();
-  const dev = spawnMaestro(['dev', '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(tempDir('maestro-db-'), 'dev.sqlite')]);
-  await untilReady(dev, 'maestro dev to poll', (p) => p.stdout().includes('Workers polling'), 90_000);
+  const { proc: dev } = await spawnOnFreePorts(
+    ({ port, uiPort }) => spawnMaestro(['dev', '--port', String(port), '--ui-port', String(uiPort), '--db-file', join(tempDir('maestro-db-'), 'dev.sqlite')]),
+    'maestro dev to poll',
+    (p) => p.stdout().includes('Workers polling'),
+  );
   const serverPid = Number(execFileSync('pgrep', ['-P', String(dev.pid), '-f', 'server start-dev']).toString().trim());
   return { dev, serverPid };
 }

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { maestro } from '../helpers/cli';
 import { tempDir } from '../helpers/plans';
-import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, untilReady, workersPolling } from '../helpers/processes';
+import { ensureBuilt, freePort, killSpawned, type Spawned, spawnMaestro, spawnOnFreePorts, untilReady, workersPolling } from '../helpers/processes';
 
 // `maestro server --ip <one address>`: the address nodes use must carry whole runs, not only
 // answer DescribeNamespace. The pinned dev server binds its internal services (history,
@@ -28,11 +28,14 @@ function listens(host: string, port: number): Promise<boolean> {
 
 beforeAll(async () => {
   await ensureBuilt();
-  const port = await freePort();
-  address = `${IP}:${port}`;
   writeFileSync(planFile, 'apiVersion: maestro/v1\nname: over-ip\nservices:\n  api:\n    node: macpro51\n    steps:\n      - { name: hello, run: [echo, hello over the address] }\n');
-  server = spawnMaestro(['server', '--ip', IP, '--port', String(port), '--ui-port', String(await freePort()), '--db-file', join(dir, 'server.sqlite')]);
-  await untilReady(server, 'maestro server to be ready', (p) => p.stdout().includes('Ctrl-C stops the server'), 90_000);
+  let port: number;
+  ({ port, proc: server } = await spawnOnFreePorts(
+    (ports) => spawnMaestro(['server', '--ip', IP, '--port', String(ports.port), '--ui-port', String(ports.uiPort), '--db-file', join(dir, 'server.sqlite')]),
+    'maestro server to be ready',
+    (p) => p.stdout().includes('Ctrl-C stops the server'),
+  ));
+  address = `${IP}:${port}`;
 }, 120_000);
 
 afterAll(killSpawned);

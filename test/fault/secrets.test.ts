@@ -4,7 +4,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec, maestroDataConverter } from '../../connection/codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
-import type { DevServer } from '../../workers/dev-server';
+import { PortInUseError, type DevServer } from '../../workers/dev-server';
 import { serviceUndoWorkflowId, serviceWorkflowId } from '../../workflows/ids';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { logStep, planFrom, tempDir } from '../helpers/plans';
@@ -33,9 +33,19 @@ let worker: Spawned;
 
 beforeAll(async () => {
   await ensureBuilt();
-  uiPort = await freePort();
-  codecServer = await startCodecServer({ codecs: [codec], uiOrigins: [`http://127.0.0.1:${uiPort}`] });
-  server = await startServerProcessTracked({ uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
+  // The codec endpoint allows the Web UI's origin, so the UI port is chosen before the server
+  // starts; should another process take it first, a fresh one and an endpoint for it (5 tries).
+  for (let attempt = 1; ; attempt++) {
+    uiPort = await freePort();
+    codecServer = await startCodecServer({ codecs: [codec], uiOrigins: [`http://127.0.0.1:${uiPort}`] });
+    try {
+      server = await startServerProcessTracked({ uiPort, headless: false, dbFile: join(tempDir('maestro-db-'), 'dev.sqlite'), uiCodecEndpoint: codecServer.url });
+      break;
+    } catch (err) {
+      await codecServer.close();
+      if (!(err instanceof PortInUseError && err.port === uiPort) || attempt >= 5) throw err;
+    }
+  }
   target = await connectTarget(server.address, dataConverter);
   cluster = await startCluster(target, { nodes: ['mac-studio', 'macbook-air'], dataConverter });
   worker = await startNodeWorkerProcess({ node: 'macpro51', address: server.address, env: { ...keyEnv, DB_PASSWORD: SECRET, URL_SECRET, LOG_LEVEL: 'debug' } });

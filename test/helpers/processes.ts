@@ -122,9 +122,12 @@ export function spawnMaestro(args: string[], env: NodeJS.ProcessEnv = {}): Spawn
  * process's output, when it exits first.
  */
 export async function untilReady(proc: Spawned, what: string, ready: (p: Spawned) => boolean | Promise<boolean>, timeoutMs = 90_000, intervalMs = 100): Promise<Spawned> {
+  let gone = false;
   await Promise.race([
-    waitFor(what, () => ready(proc), timeoutMs, intervalMs),
+    // Polling stops once the process is gone (the exit has failed the wait already): no timer left running.
+    waitFor(what, () => gone || ready(proc), timeoutMs, intervalMs),
     proc.exited.then(({ code }) => {
+      gone = true;
       throw new Error(`exited (${code}) before ${what}:\n${proc.stdout().slice(-5000)}\n${proc.stderr().slice(-5000)}`);
     }),
   ]);
@@ -155,6 +158,8 @@ function lostAPort(err: unknown): boolean {
  * one of the ports the server picks for its internal services) before the server binds it, so a
  * start that fails with "address already in use" is tried again on a fresh port. With `port` (a
  * server restarted on its own port) the port is kept, and only a lost internal port is retried.
+ * Without `uiPort` (and not headless) the Web UI takes port + 1000, moving with the port; a given
+ * `uiPort` found taken is a PortInUseError at once (the caller picks another, see secrets.test.ts).
  * `pickPort` (tests of this helper) replaces `freePort`.
  */
 export async function startServerProcessTracked(options: DevServerOptions & { port?: number; dbFile: string; pickPort?: () => Promise<number> }): Promise<DevServer> {
@@ -167,8 +172,46 @@ export async function startServerProcessTracked(options: DevServerOptions & { po
       server.process.once('exit', () => spawned.delete(server.process));
       return server;
     } catch (err) {
-      const retry = lostAPort(err) && !(options.port !== undefined && err instanceof PortInUseError);
+      const given = err instanceof PortInUseError && (err.port === options.port || err.port === options.uiPort);
+      const retry = lostAPort(err) && !given;
       if (!retry || attempt >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The ports a `maestro dev` / `maestro server` started by `spawnOnFreePorts` listens on. */
+export interface FreePorts {
+  port: number;
+  uiPort: number;
+  /** Only with `metrics: true`. */
+  metricsPort?: number;
+}
+
+/**
+ * Spawns a `maestro dev` / `maestro server` (or another process that takes its port on the command
+ * line, built by `spawn` from the ports) on ports found free,
+ * and resolves once `ready` holds. The CLI refuses port 0, so between freePort() and the bind
+ * another test file's process can take a port: when the process exits before it is ready saying
+ * "already in use", it is spawned again on fresh ports (5 tries). `spawn` runs once per try, so it
+ * can give each try its own state (a fresh MAESTRO_HOME). `pickPort` (tests of this helper)
+ * replaces `freePort`.
+ */
+export async function spawnOnFreePorts(
+  spawn: (ports: FreePorts) => Spawned,
+  what: string,
+  ready: (p: Spawned) => boolean | Promise<boolean>,
+  options: { metrics?: boolean; timeoutMs?: number; pickPort?: () => Promise<number> } = {},
+): Promise<FreePorts & { proc: Spawned }> {
+  const { metrics = false, timeoutMs = 90_000, pickPort = freePort } = options;
+  for (let attempt = 1; ; attempt++) {
+    const ports: FreePorts = { port: await pickPort(), uiPort: await pickPort(), ...(metrics ? { metricsPort: await pickPort() } : {}) };
+    const proc = spawn(ports);
+    try {
+      await untilReady(proc, what, ready, timeoutMs);
+      return { ...ports, proc };
+    } catch (err) {
+      const exited = proc.child.exitCode !== null || proc.child.signalCode !== null;
+      if (!exited || !/already in use/i.test(proc.stderr() + proc.stdout()) || attempt >= PORT_RACE_ATTEMPTS) throw err;
     }
   }
 }
