@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killGroup } from './process-group';
+import { killGroup, parseProcStat, procPids } from './process-group';
 import type { Exit, OutputStream, SpawnRequest, Spawner } from './spawn';
 
 /** What launcher-host.js sends back. */
@@ -173,7 +173,7 @@ async function stopUnconfirmed(request: SpawnRequest): Promise<number> {
     .filter(([name, value]) => name.startsWith('MAESTRO_') && value !== undefined)
     .map(([name, value]) => `${name}=${value}`);
   if (marks.length === 0) return 0;
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid);
+  const pids = ((await procPids()) ?? []).filter((pid) => Number(pid) !== process.pid);
   const groups = new Set<number>();
   await Promise.all(
     pids.map(async (pid) => {
@@ -181,9 +181,7 @@ async function stopUnconfirmed(request: SpawnRequest): Promise<number> {
       if (environ === '') return;
       const entries = new Set(environ.split('\0'));
       if (!marks.every((mark) => entries.has(mark))) return;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // Fields after the command name (in parentheses): state, ppid, pgrp.
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      const { pgrp } = parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
       if (pgrp > 1) groups.add(pgrp);
     }),
   );

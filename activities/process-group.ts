@@ -28,16 +28,23 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 export async function groupRunning(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false;
   if (process.platform !== 'linux') return true;
+  const pids = await procPids();
+  if (!pids) return true;
+  const stats = await Promise.all(pids.map(async (pid) => parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''))));
+  return stats.some(({ state, pgrp }) => pgrp === pgid && state !== 'Z' && state !== 'X');
+}
+
+/** The pids in /proc (Linux); undefined where there is none. */
+export async function procPids(): Promise<string[] | undefined> {
   const entries = await readdir('/proc').catch(() => undefined);
-  if (!entries) return true;
-  const states = await Promise.all(
-    entries.filter((name) => /^\d+$/.test(name)).map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')),
-  );
-  return states.some((stat) => {
-    // The command name is in parentheses and may hold anything, so fields count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
-  });
+  return entries?.filter((name) => /^\d+$/.test(name));
+}
+
+/** A `/proc/<pid>/stat` line's state and process group ('' and NaN for an empty line). */
+export function parseProcStat(stat: string): { state: string; pgrp: number } {
+  // The command name is in parentheses and may hold anything, so fields count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
 }
 
 /** Resolves true once no process of the group runs, or false after `timeoutMs`. */
