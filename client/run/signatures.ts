@@ -131,6 +131,7 @@ export function verifyRunSignatures(runId: string, input: DeploymentInput, answe
       return undefined;
     }));
   }
+  const runKeys = runKeysOf(statement);
   for (const answer of answers) {
     const what = `${answer.kind} ${answer.targets.length === 1 ? answer.targets[0] : (answer.targets.join('|') || '?')}`;
     if (!answer.signature) {
@@ -144,7 +145,7 @@ export function verifyRunSignatures(runId: string, input: DeploymentInput, answe
     // The signature binds one target; the history names it only when the operator did.
     const messages = answer.targets.map((target) => ({ target, text: approvalMessage({ type: APPROVAL_STATEMENT_TYPE, runId, planHash: statement!.planHash, action: answer.kind as ApprovalStatement['action'], target, at: answer.signedAt ?? '' }) }));
     const matching = messages.find((m) => verifySshsig(answer.signature!, m.text, NAMESPACES.approval).ok) ?? messages[0];
-    rows.push(checkOne({ what: matching ? `${answer.kind} ${matching.target}` : what, via: answer.via, eventId: answer.eventId, namespace: NAMESPACES.approval, signature: answer.signature, message: matching?.text ?? '', signedAt: answer.signedAt, claimed: answer.claimed, trust, runKeys: runKeysOf(statement) }));
+    rows.push(checkOne({ what: matching ? `${answer.kind} ${matching.target}` : what, via: answer.via, eventId: answer.eventId, namespace: NAMESPACES.approval, signature: answer.signature, message: matching?.text ?? '', signedAt: answer.signedAt, claimed: answer.claimed, trust, runKeys }));
   }
   return rows;
 }
