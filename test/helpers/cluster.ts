@@ -44,9 +44,6 @@ export interface ClusterOptions {
 /** Key of a node's liveness worker in `TestCluster.workers` (`/` is in no node name). */
 export const livenessKey = (node: string) => `${node}/alive`;
 
-/** gRPC's status code for a method the server does not have. */
-const GRPC_UNIMPLEMENTED = 12;
-
 /** The orchestrator and one worker per node, polling until `shutdown`, all in this process. */
 export async function startCluster(env: TemporalTarget, options: ClusterOptions = {}): Promise<TestCluster> {
   const logger = options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'error', pretty: false });
@@ -78,9 +75,7 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     ...(options.orchestrator !== false ? [() => describeQueue(env.client, ORCHESTRATOR_TASK_QUEUE, 'workflow', staleAfterMs)] : []),
     ...nodes.map((node) => () => describeQueue(env.client, nodeTaskQueue(node), 'activity', staleAfterMs)),
   ];
-  // The time-skipping test server has no DescribeTaskQueue (UNIMPLEMENTED): nothing there asks who polls.
-  const up = (q: () => ReturnType<typeof describeQueue>) => q().then((s) => s.up, (err: { code?: number }) => (err.code === GRPC_UNIMPLEMENTED ? true : Promise.reject(err)));
-  await waitFor("the cluster's workers to poll", async () => (await Promise.all(queues.map(up))).every(Boolean), 60_000);
+  await waitFor("the cluster's workers to poll", async () => (await Promise.all(queues.map((q) => q()))).every((q) => q.up), 60_000);
   const stop = async (name: string) => {
     const worker = workers.get(name);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
