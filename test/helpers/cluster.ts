@@ -10,10 +10,6 @@ import { createNodeLivenessWorker } from '../../workers/node-liveness';
 import { testStepTrust } from './test-identity';
 import { createOrchestratorWorker } from '../../workers/orchestrator-worker';
 import { workflowBundle, type TemporalTarget } from './temporal-env';
-import { waitFor } from './wait-for';
-import { DEFAULT_STALE_AFTER, describeQueue } from '../../client/run/pollers';
-import { parseDuration } from '../../plan/durations';
-import { ORCHESTRATOR_TASK_QUEUE, nodeTaskQueue } from '../../plan/task-queues';
 
 export const DEFAULT_NODE_NAMES = DEFAULT_NODES.map((n) => n.name);
 
@@ -66,16 +62,7 @@ export async function startCluster(env: TemporalTarget, options: ClusterOptions 
     const bundle = await workflowBundle({ failureConverterPath: dataConverter.failureConverterPath });
     launch('orchestrator', await createOrchestratorWorker({ connection, namespace, workflowBundle: bundle, dataConverter, env: { ...process.env, ...options.secrets } }));
   }
-  const nodes = options.nodes ?? DEFAULT_NODE_NAMES;
-  for (const node of nodes) await startNode(node);
-  // Ready as `maestro run` sees it: its pre-run check asks the server who polls each queue, and a
-  // worker's first poll can reach the server after create() returns (a warning seen under load).
-  const staleAfterMs = parseDuration(DEFAULT_STALE_AFTER)!;
-  const queues = [
-    ...(options.orchestrator !== false ? [() => describeQueue(env.client, ORCHESTRATOR_TASK_QUEUE, 'workflow', staleAfterMs)] : []),
-    ...nodes.map((node) => () => describeQueue(env.client, nodeTaskQueue(node), 'activity', staleAfterMs)),
-  ];
-  await waitFor("the cluster's workers to poll", async () => (await Promise.all(queues.map((q) => q()))).every((q) => q.up), 60_000);
+  for (const node of options.nodes ?? DEFAULT_NODE_NAMES) await startNode(node);
   const stop = async (name: string) => {
     const worker = workers.get(name);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
