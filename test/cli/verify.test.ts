@@ -17,6 +17,9 @@ import { testIdentity, testStepTrust } from '../helpers/test-identity';
 import { useTestCluster } from '../helpers/test-cluster';
 import { uniqueSuffix } from '../helpers/temporal-env';
 import { waitFor } from '../helpers/wait-for';
+import { DEFAULT_STALE_AFTER, describeQueue } from '../../client/run/pollers';
+import { parseDuration } from '../../plan/durations';
+import { nodeTaskQueue } from '../../plan/task-queues';
 
 /**
  * `maestro verify <run id>`: every signature in a run's history re-checked against a trust file.
@@ -33,6 +36,12 @@ const fullTrust = trust('allowed_signers', [signerLine(tester, [NAMESPACES.plan,
 
 let env: TestWorkflowEnvironment;
 useTestCluster((started) => ({ env } = started), { cluster: { trust: testStepTrust(fullTrust) } });
+// `maestro run` warns (on stderr, which these tests expect empty) about a node whose worker the
+// server has not yet seen poll: a first poll can arrive after the workers were created.
+beforeAll(async () => {
+  const staleAfterMs = parseDuration(DEFAULT_STALE_AFTER)!;
+  await waitFor('the node workers to poll', async () => (await Promise.all(['macpro51', 'macbook-air'].map((n) => describeQueue(env.client, nodeTaskQueue(n), 'activity', staleAfterMs)))).every((q) => q.up), 60_000);
+});
 
 const planJson = (name: string) => {
   const log = join(tempDir(), 'log');
